@@ -1,0 +1,69 @@
+"""Single-case speed: warm ``evaluate`` latency and cold start (import + KB load).
+
+Run: python benchmarks/bench_evaluate.py [--n 10000] [--cold-runs 15]
+Cases: every golden case under tests/cases (core and molecular), cycled to --n calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+COLD = "import time; t=time.perf_counter(); import her2gc; her2gc.load_kb(); print(time.perf_counter()-t)"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def cold_start(runs: int) -> tuple[float, float]:
+    """Median in-process import+load time and median whole-process wall time, in ms."""
+    inner, outer = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True)
+        outer.append((time.perf_counter() - start) * 1000)
+        inner.append(float(out.stdout.strip()) * 1000)
+    return statistics.median(inner), statistics.median(outer)
+
+
+def warm(n: int, with_model: bool) -> list[float]:
+    import her2gc
+    from her2gc.engine import EvaluationOptions
+
+    kb = her2gc.load_kb()
+    paths = sorted(p for p in (REPO / "tests" / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
+    cases = [her2gc.read_case(p) for p in paths]
+    options = EvaluationOptions(with_model=with_model)
+    for case in cases:  # first call per profile fills the model cache; not timed
+        her2gc.evaluate(case, kb, options)
+    timings = []
+    for i in range(n):
+        case = cases[i % len(cases)]
+        start = time.perf_counter()
+        her2gc.evaluate(case, kb, options)
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--cold-runs", type=int, default=15)
+    args = parser.parse_args()
+    inner, outer = cold_start(args.cold_runs)
+    print(f"cold start (import her2gc + load_kb), median of {args.cold_runs}: {inner:.1f} ms in-process; {outer:.1f} ms whole interpreter")
+    for with_model in (True, False):
+        timings = warm(args.n, with_model)
+        label = "with model section (cached profiles)" if with_model else "without model section"
+        print(f"warm evaluate {label}, {args.n} calls: median {statistics.median(timings):.3f} ms, p99 {_percentile(timings, 0.99):.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

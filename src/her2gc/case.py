@@ -1,0 +1,277 @@
+"""The case: one patient's findings as the report needs them (``her2gc.case/1``).
+
+Parsing only checks shape and vocabulary; clinical interpretation happens in the
+steps. Drug aliases become lower-case INN and gene aliases HGNC symbols here, from
+the knowledge base's vocabulary, so every later step sees one spelling.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from her2gc.kb.vocabulary import normalise_drug, normalise_gene
+
+CASE_SCHEMA = "her2gc.case/1"
+
+Region = Literal["US", "EU", "CN", "JP"]
+IhcScore = Literal["0", "1+", "2+", "3+"]
+Specimen = Literal["biopsy", "resection", "cytology"]
+TestSetting = Literal["diagnosis", "post_progression"]
+Intensity = Literal["none", "faint", "weak_moderate", "strong"]
+StainPattern = Literal["complete", "basolateral", "lateral", "partial"]
+AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
+SampleSource = Literal["tissue", "plasma"]
+Response = Literal["CR", "PR", "SD", "PD", "NE"]
+StopReason = Literal["progression", "toxicity", "completed", "other"]
+
+
+def _score_as_text(value: Any) -> Any:
+    # YAML reads a bare `0` as an integer; the score vocabulary is textual.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1, 2, 3):
+        return "0" if value == 0 else f"{value}+"
+    return value
+
+
+def _drug(value: Any) -> Any:
+    return normalise_drug(value) if isinstance(value, str) else value
+
+
+def _gene(value: Any) -> Any:
+    return normalise_gene(value) if isinstance(value, str) else value
+
+
+DrugName = Annotated[str, BeforeValidator(_drug)]
+GeneSymbol = Annotated[str, BeforeValidator(_gene)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True)
+
+
+class IhcReading(_Frozen):
+    """An IHC result: the score, or the raw reading for the product to score."""
+
+    score: Annotated[IhcScore | None, BeforeValidator(_score_as_text)] = None
+    percent_cells: float | None = Field(default=None, ge=0, le=100)
+    intensity: Intensity | None = None
+    pattern: StainPattern | None = None
+    largest_cluster_cells: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _score_or_reading(self) -> IhcReading:
+        if self.score is None and (self.intensity is None or (self.percent_cells is None and self.largest_cluster_cells is None)):
+            raise ValueError("give a score, or a raw reading with intensity and percent_cells or largest_cluster_cells")
+        return self
+
+
+class IshResult(_Frozen):
+    """An in-situ hybridisation result (FISH, SISH, DISH)."""
+
+    ratio: float | None = Field(default=None, gt=0, description="HER2/CEP17 ratio")
+    her2_signals_per_cell: float | None = Field(default=None, ge=0)
+    cep17_signals_per_cell: float | None = Field(default=None, gt=0)
+    reported_result: Literal["amplified", "not_amplified"] | None = Field(
+        default=None, description="the laboratory's interpretation when no numbers are given"
+    )
+
+    @model_validator(mode="after")
+    def _some_result(self) -> IshResult:
+        if self.ratio is None and self.her2_signals_per_cell is None and self.reported_result is None:
+            raise ValueError("give ratio, her2_signals_per_cell or reported_result")
+        return self
+
+
+class Her2Test(_Frozen):
+    date: dt.date | None = None
+    specimen: Specimen
+    setting: TestSetting = "diagnosis"
+    ihc: IhcReading | None = None
+    ish: IshResult | None = None
+    tumour_fragments: int | None = Field(default=None, ge=0, description="tumour-bearing biopsy fragments")
+    site: str | None = Field(default=None, description="primary or metastatic site sampled")
+
+    @model_validator(mode="after")
+    def _has_result(self) -> Her2Test:
+        if self.ihc is None and self.ish is None:
+            raise ValueError("a HER2 test needs ihc or ish")
+        return self
+
+
+class Tumour(_Frozen):
+    site: Literal["stomach", "gej", "oesophagus"]
+    oncotree_code: Literal["STAD", "GEJ", "ESCA"] | None = None
+    histology: str = "adenocarcinoma"
+    lauren: Literal["intestinal", "diffuse", "mixed", "unknown"] = "unknown"
+    metastatic: bool = True
+
+    @field_validator("histology")
+    @classmethod
+    def _adenocarcinoma_only(cls, value: str) -> str:
+        text = value.strip().lower()
+        if "adenocarcinoma" not in text:
+            raise ValueError(f"'{value}' is not served: her2gc serves gastric/GEJ/oesophageal adenocarcinoma only")
+        return text
+
+    @model_validator(mode="after")
+    def _code_matches_site(self) -> Tumour:
+        expected = {"STAD": "stomach", "GEJ": "gej", "ESCA": "oesophagus"}
+        if self.oncotree_code is not None and expected[self.oncotree_code] != self.site:
+            raise ValueError(
+                f"oncotree_code {self.oncotree_code} does not match site '{self.site}' (expected site '{expected[self.oncotree_code]}')"
+            )
+        return self
+
+
+class Pdl1(_Frozen):
+    cps: float = Field(ge=0)
+    assay: str | None = None
+
+
+class Comorbidities(_Frozen):
+    ild_history: bool = False
+    lvef_percent: float | None = Field(default=None, ge=0, le=100)
+    heart_failure: bool = False
+
+
+class TreatmentLine(_Frozen):
+    line: int = Field(ge=1)
+    drugs: list[DrugName] = Field(min_length=1)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    best_response: Response | None = None
+    stop_reason: StopReason | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> TreatmentLine:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Alteration(_Frozen):
+    gene: GeneSymbol
+    kind: AlterationKind
+    protein_change: str | None = None
+    copy_number: float | None = Field(default=None, ge=0)
+    vaf: float | None = Field(default=None, ge=0, le=1)
+    source: SampleSource = "tissue"
+    date: dt.date | None = None
+    sample_id: str | None = None
+
+    def label(self) -> str:
+        """How a tumour board writes it: ``MET amp``, ``PIK3CA p.H1047R``."""
+        if self.kind == "mut" and self.protein_change:
+            return f"{self.gene} {self.protein_change}"
+        return f"{self.gene} {self.kind}"
+
+
+class CtdnaVariant(_Frozen):
+    gene: GeneSymbol
+    protein_change: str | None = None
+    vaf: float = Field(ge=0, le=1)
+
+
+class CtdnaPoint(_Frozen):
+    date: dt.date
+    erbb2_copy_number: float | None = Field(default=None, ge=0)
+    variants: list[CtdnaVariant] = Field(default_factory=list)
+
+
+class NcrnaFinding(_Frozen):
+    name: str = Field(min_length=1)
+    direction: Literal["up", "down"]
+
+
+class AdverseEvent(_Frozen):
+    drug: DrugName
+    event: Literal[
+        "ild", "neutropenia", "febrile_neutropenia", "thrombocytopenia", "lvef_decrease", "heart_failure"
+    ]
+    grade: int | None = Field(default=None, ge=0, le=5)
+    onset: dt.date | None = None
+    resolved: dt.date | None = None
+    lvef_percent: float | None = Field(default=None, ge=0, le=100)
+    lvef_drop_points: float | None = Field(default=None, ge=0, le=100)
+    symptomatic: bool = False
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> AdverseEvent:
+        if self.onset and self.resolved and self.resolved < self.onset:
+            raise ValueError(f"resolved {self.resolved} is before onset {self.onset}")
+        return self
+
+
+class CurrentTherapy(_Frozen):
+    drugs: list[DrugName] = Field(min_length=1)
+    dose_mg_per_kg: float | None = Field(default=None, gt=0)
+
+
+def _ascending(dates: list[dt.date | None]) -> int | None:
+    """Index of the first date earlier than the one before it, if any."""
+    known = [(i, d) for i, d in enumerate(dates) if d is not None]
+    for (_, before), (index, after) in zip(known, known[1:]):
+        if after < before:
+            return index
+    return None
+
+
+class Case(_Frozen):
+    """One patient (``schema: her2gc.case/1``)."""
+
+    schema_: Literal["her2gc.case/1"] = Field(default=CASE_SCHEMA, alias="schema")
+    patient_id: str = Field(min_length=1)
+    region: Region | None = None
+    tumour: Tumour
+    ecog: int | None = Field(default=None, ge=0, le=4)
+    her2_tests: list[Her2Test] = Field(default_factory=list)
+    pdl1: Pdl1 | None = None
+    msi: Literal["MSS", "MSI-H", "unknown"] = "unknown"
+    comorbidities: Comorbidities = Field(default_factory=Comorbidities)
+    treatment_history: list[TreatmentLine] = Field(default_factory=list)
+    alterations: list[Alteration] = Field(default_factory=list)
+    ctdna: list[CtdnaPoint] = Field(default_factory=list)
+    ncrna: list[NcrnaFinding] = Field(default_factory=list)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    current_therapy: CurrentTherapy | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
+    @field_validator("her2_tests")
+    @classmethod
+    def _tests_oldest_first(cls, tests: list[Her2Test]) -> list[Her2Test]:
+        index = _ascending([t.date for t in tests])
+        if index is not None:
+            raise ValueError(f"her2_tests[{index}] is dated before the test listed before it (list oldest first)")
+        return tests
+
+    @field_validator("ctdna")
+    @classmethod
+    def _ctdna_oldest_first(cls, points: list[CtdnaPoint]) -> list[CtdnaPoint]:
+        index = _ascending([p.date for p in points])
+        if index is not None:
+            raise ValueError(f"ctdna[{index}] is dated before the timepoint listed before it (list oldest first)")
+        return points
+
+    @field_validator("treatment_history")
+    @classmethod
+    def _lines_in_order(cls, lines: list[TreatmentLine]) -> list[TreatmentLine]:
+        for index, line in enumerate(lines):
+            if line.line != index + 1:
+                raise ValueError(f"treatment_history[{index}].line is {line.line}, expected {index + 1} (lines oldest first)")
+        index = _ascending([line.start for line in lines])
+        if index is not None:
+            raise ValueError(f"treatment_history[{index}] starts before the line listed before it")
+        return lines
+
+    @property
+    def decision_line(self) -> int:
+        """The line of therapy being decided: one more than the lines already given."""
+        return len(self.treatment_history) + 1
+
+    def prior_drugs(self) -> frozenset[str]:
+        return frozenset(drug for line in self.treatment_history for drug in line.drugs)

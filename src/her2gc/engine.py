@@ -1,0 +1,115 @@
+"""``evaluate(case, kb) -> Report``: the pure core.
+
+The steps run in order (HER2 status, resistance, options, model, safety); each reads
+the case, the knowledge base and earlier steps' results, and nothing else. No I/O,
+no clock, no globals: the same inputs give the same report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from her2gc import __version__
+from her2gc.case import Case
+from her2gc.errors import InputError
+from her2gc.her2 import assess_her2
+from her2gc.kb.loader import KnowledgeBase
+from her2gc.modelstep import model_section
+from her2gc.report import GeneratedBy, Report, ResistanceSection, SourceRef
+from her2gc.resistance import assess_resistance, cautions_for_regimen
+from her2gc.safety import manage_adverse_events
+from her2gc.therapy import matching_tier, options_for_line
+
+
+class EvaluationOptions(BaseModel):
+    """Choices a user can make that change the report (all recorded in its trace)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region: str | None = None
+    ish_signals_rule: bool = False
+    with_model: bool = True
+    model_top: int = 5
+
+
+def _region(case: Case, options: EvaluationOptions) -> str:
+    region = options.region or case.region
+    if region is None:
+        raise InputError("case.region: required (set region: US, EU, CN or JP in the case, or pass --region)")
+    if region not in ("US", "EU", "CN", "JP"):
+        raise InputError(f"--region: '{region}' is not one of US, EU, CN, JP")
+    return region
+
+
+def _clinical_notes(case: Case, tier: str, kb: KnowledgeBase) -> list[str]:
+    """Statements the knowledge base attaches to features of the case (MSI-H, CPS < 1)."""
+    notes: list[str] = []
+    cps = case.pdl1.cps if case.pdl1 else None
+    for note in kb.clinical_notes:
+        if note.when_msi is not None and case.msi not in note.when_msi:
+            continue
+        if note.when_pdl1_cps_below is not None and (cps is None or cps >= note.when_pdl1_cps_below):
+            continue
+        if note.when_her2_tiers is not None and tier not in note.when_her2_tiers:
+            continue
+        notes.append(f"{note.id}: {note.text}" + ("" if note.confirmed else " [unconfirmed]"))
+    return notes
+
+
+def _source_ids(value: object) -> Iterable[str]:
+    """Every id under a ``sources`` key anywhere in a dumped report section."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "sources" and isinstance(item, list):
+                yield from (s for s in item if isinstance(s, str))
+            else:
+                yield from _source_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _source_ids(item)
+
+
+def _source_refs(sections: Sequence[object], kb: KnowledgeBase) -> list[SourceRef]:
+    ids = sorted({sid for section in sections for sid in _source_ids(section)})
+    return [SourceRef(id=sid, citation=kb.sources[sid].citation, doi=kb.sources[sid].doi) for sid in ids if sid in kb.sources]
+
+
+def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None) -> Report:
+    """The report for one case under one knowledge base. Pure and deterministic."""
+    options = options or EvaluationOptions()
+    region = _region(case, options)
+    her2 = assess_her2(case, kb.her2_rules, use_signals_rule=options.ish_signals_rule)
+    resistance: ResistanceSection = assess_resistance(case, kb.resistance, her2.loss_after_therapy, her2.heterogeneous)
+    drug_classes = {drug_id: drug.drug_class for drug_id, drug in kb.drugs.items()}
+    therapy = options_for_line(
+        case,
+        her2,
+        kb,
+        region,
+        level_for=kb.resistance.evidence_levels.oncokb_level_for,
+        resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), drug_classes, resistance),
+    )
+    model = model_section(case, kb, top=options.model_top) if options.with_model else None
+    safety, safety_warnings = manage_adverse_events(case, kb.safety)
+    warnings = _clinical_notes(case, matching_tier(her2), kb) + safety_warnings + list(resistance.warnings)
+    if her2.binary == "unknown":
+        warnings.insert(0, "HER2 status unknown: HER2-directed options need an IHC (and, for IHC 2+, ISH) result")
+    dumped = [her2.model_dump(), [o.model_dump() for o in therapy.options], resistance.model_dump(), [s.model_dump() for s in safety]]
+    generated_by = GeneratedBy(package_version=__version__, kb_version=kb.version, kb_sha256=kb.sha256, model_sha256=getattr(kb.model, "sha256", None))
+    return Report(
+        patient_id=case.patient_id,
+        region=region,
+        generated_by=generated_by,
+        her2=her2,
+        decision_line=case.decision_line,
+        recommendations=therapy.options,
+        excluded=therapy.excluded,
+        resistance=resistance,
+        model=model if model is not None else Report.model_fields["model"].default_factory(),  # type: ignore[misc]
+        safety=safety,
+        warnings=warnings,
+        trace=therapy.trace,
+        sources=_source_refs(dumped, kb),
+    )

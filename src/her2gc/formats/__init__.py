@@ -1,0 +1,1 @@
+"""Readers and writers: case files, sequencing files, report renderings."""

@@ -1,0 +1,101 @@
+"""The genomics knowledge the readers use, read once from ``kb/data``.
+
+``genes.yaml`` (symbols, aliases, roles, spans), ``hotspots.yaml``, ``variant_classes.yaml``
+and ``copy_number.yaml``. Readers never hard-code a gene, a hotspot or a threshold.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import yaml
+
+from her2gc.errors import InputError
+from her2gc.kb.vocabulary import DATA_DIR
+
+Build = Literal["GRCh37", "GRCh38"]
+BUILD_ALIASES: dict[str, Build] = {
+    "grch37": "GRCh37", "37": "GRCh37", "hg19": "GRCh37", "b37": "GRCh37", "grch37-lite": "GRCh37",
+    "grch38": "GRCh38", "38": "GRCh38", "hg38": "GRCh38", "b38": "GRCh38",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GeneSpan:
+    symbol: str
+    chrom: str
+    start: int
+    end: int
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def genes() -> tuple[dict[str, Any], ...]:
+    return tuple(_load("genes.yaml") or [])
+
+
+@functools.cache
+def alias_table() -> dict[str, str]:
+    """Upper-case symbol or alias -> HGNC symbol (the same table as her2gc.kb.vocabulary)."""
+    table: dict[str, str] = {}
+    for entry in genes():
+        for spelling in [entry["symbol"], *(entry.get("aliases") or [])]:
+            table[str(spelling).strip().upper()] = str(entry["symbol"])
+    return table
+
+
+@functools.cache
+def roles() -> dict[str, str]:
+    return {str(e["symbol"]): str(e["role"]) for e in genes()}
+
+
+def parse_build(value: str, where: str) -> Build:
+    """``GRCh37`` or ``GRCh38`` from any common spelling; InputError naming ``where`` otherwise."""
+    build = BUILD_ALIASES.get(str(value).strip().lower())
+    if build is None:
+        raise InputError(f"{where}: unknown genome build '{value}' (use GRCh37/hg19 or GRCh38/hg38)")
+    return build
+
+
+@functools.cache
+def gene_spans(build: Build) -> tuple[GeneSpan, ...]:
+    key = build.lower()
+    return tuple(
+        GeneSpan(str(e["symbol"]), str(e[key]["chrom"]), int(e[key]["start"]), int(e[key]["end"]))
+        for e in genes()
+        if e.get(key)
+    )
+
+
+@functools.cache
+def hotspot_keys() -> tuple[frozenset[str], frozenset[str]]:
+    """``GENE:RESIDUE`` keys (``PIK3CA:H1047``) and ``GENE:p.CHANGE`` keys of exact hotspot changes."""
+    residues: set[str] = set()
+    changes: set[str] = set()
+    for entry in _load("hotspots.yaml") or []:
+        gene = str(entry["gene"])
+        residues.update(f"{gene}:{r}" for r in entry.get("residues") or [])
+        changes.update(f"{gene}:{c}" for c in entry.get("changes") or [])
+    return frozenset(residues), frozenset(changes)
+
+
+@functools.cache
+def variant_classes() -> tuple[dict[str, str], frozenset[str]]:
+    """Term (MAF Variant_Classification or SO consequence, lower-case) -> class; and the skipped terms."""
+    data = _load("variant_classes.yaml")
+    table: dict[str, str] = {}
+    for cls, vocab in data["protein_altering"].items():
+        for term in [*vocab.get("maf", []), *vocab.get("so", [])]:
+            table[str(term).lower()] = str(cls)
+    skipped = data["not_protein_altering"]
+    return table, frozenset(str(t).lower() for t in [*skipped.get("maf", []), *skipped.get("so", [])])
+
+
+@functools.cache
+def copy_number_defaults() -> dict[str, Any]:
+    return dict(_load("copy_number.yaml"))

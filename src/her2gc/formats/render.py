@@ -1,0 +1,109 @@
+"""Renderings of a report: the JSON of the contract, a tumour-board text, one HTML file."""
+
+from __future__ import annotations
+
+import io
+import json
+from importlib import resources
+
+import jinja2
+from rich.console import Console
+from rich.table import Table
+
+from her2gc.report import Option, Report
+
+ACTION_TEXT = {
+    "ish_required": "IHC 2+: ISH required to decide HER2 status",
+    "retest_after_progression": "re-biopsy and re-test HER2 after progression before the next anti-HER2 line",
+    "more_biopsy_fragments": "fewer than the advised tumour-bearing biopsy fragments: take more",
+    "her2_testing_required": "no HER2 test: test HER2 (IHC first, ISH for 2+)",
+    "repeat_her2_test": "HER2 result not interpretable: repeat the test",
+    "ihc_required": "no IHC result: IHC is the first test",
+    "complete_ihc_reading": "an IHC reading is incomplete (cluster size or percentage missing)",
+    "review_ngs_discordance": "NGS ERBB2 amplification disagrees with IHC/ISH: review",
+    "review_ihc_ish_discordance": "ISH amplified with IHC 0/1+: review the discordance",
+}
+
+
+def to_json(report: Report) -> str:
+    """The contract's JSON; keys sorted so identical reports are byte-identical."""
+    return json.dumps(report.to_json_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _her2_line(report: Report) -> str:
+    her2 = report.her2
+    parts = [f"HER2 {her2.binary.upper()}", f"CSCO tier: {her2.csco_tier}"]
+    if her2.ihc_score:
+        parts.append(f"IHC {her2.ihc_score}")
+    parts.append(f"ISH {her2.ish.replace('_', ' ')}")
+    flags = [name for name, on in (("heterogeneous", her2.heterogeneous), ("HER2 LOSS after therapy", her2.loss_after_therapy), ("NGS discordant", her2.ngs_discordant)) if on]
+    return " | ".join(parts + flags)
+
+
+def _outcome_text(option: Option) -> str:
+    if not option.outcomes:
+        return ""
+    first = option.outcomes[0]
+    bits = [first.trial]
+    for label, value in (("ORR", first.orr_pct), ("PFS", first.pfs_months), ("OS", first.os_months), ("OS HR", first.os_hr)):
+        if value is not None:
+            bits.append(f"{label} {value:g}" + ("%" if label == "ORR" else "" if label == "OS HR" else " mo"))
+    return " ".join(bits)
+
+
+def _options_table(report: Report) -> Table:
+    table = Table(title=f"Options for line {report.decision_line} ({report.region})", show_lines=False)
+    for column in ("#", "regimen", "ESCAT", "approval", "key result"):
+        table.add_column(column)
+    for option in report.recommendations:
+        approval = option.approval.status + ("" if option.approval.confirmed else "*")
+        table.add_row(str(option.rank), option.name, option.evidence.escat, approval, _outcome_text(option))
+    return table
+
+
+def to_text(report: Report, width: int = 110) -> str:
+    """What a clinician reads at a tumour board: HER2 first, then options, then cautions."""
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console.print(f"her2gc report — patient {report.patient_id} — decision line {report.decision_line} — region {report.region}")
+    console.print(_her2_line(report))
+    for action in report.her2.actions:
+        console.print(f"  ! {ACTION_TEXT.get(action, action)}")
+    console.print(_options_table(report))
+    if any(not o.approval.confirmed for o in report.recommendations):
+        console.print("  * approval not stated in the knowledge base's primary sources (unconfirmed)")
+    for option in report.recommendations:
+        for caution in option.cautions:
+            console.print(f"  caution [{option.rank}] {caution}")
+    for exclusion in report.excluded:
+        console.print(f"  not offered: {exclusion.regimen_id} — {'; '.join(exclusion.why_not)}")
+    if report.resistance.mechanisms or report.resistance.ctdna_pattern != "insufficient_data":
+        console.print(f"Resistance (ctDNA pattern: {report.resistance.ctdna_pattern})")
+        for mech in report.resistance.mechanisms:
+            console.print(f"  {mech.id} [{mech.level}, {mech.evidence_setting}] {', '.join(mech.alterations)}")
+        for action in report.resistance.actions:
+            console.print(f"  ! {action}")
+    for prediction in report.model.predictions[:5]:
+        console.print(f"Model hypothesis: {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})")
+    for action in report.safety:
+        dose = f", next dose {action.next_dose_mg_per_kg:g} mg/kg" if action.next_dose_mg_per_kg is not None else ""
+        flag = "" if action.confirmed else " [unconfirmed]"
+        console.print(f"Safety: {action.drug} {action.event} grade {action.grade}: {action.action.upper()}{dose}{flag} ({action.rule})")
+    for warning in report.warnings:
+        console.print(f"Note: {warning}")
+    console.print("Decision support only: the treating team decides.")
+    return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+def to_html(report: Report) -> str:
+    """One self-contained HTML file (inline CSS, no external resources)."""
+    template_text = (resources.files("her2gc") / "templates" / "report.html.j2").read_text(encoding="utf-8")
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return environment.from_string(template_text).render(report=report, action_text=ACTION_TEXT, her2_line=_her2_line(report))
+
+
+def render(report: Report, output_format: str) -> str:
+    if output_format == "json":
+        return to_json(report)
+    if output_format == "html":
+        return to_html(report)
+    return to_text(report)

@@ -1,0 +1,1 @@
+"""The knowledge base: clinical facts as validated, sourced data files."""

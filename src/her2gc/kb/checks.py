@@ -1,0 +1,116 @@
+"""Cross-reference checks: every id an entry names must exist.
+
+The walk is generic over the entry models, by field name: ``sources`` and
+``*_sources`` name sources, ``drug``/``drugs``/``*_drugs*`` name drugs (INN),
+``regimen_id`` names a regimen, ``trials`` a trial, ``gene``/``genes`` a gene.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from her2gc.kb.loader import KnowledgeBase
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _target_kind(field_name: str) -> str | None:
+    if field_name == "sources" or field_name.endswith("_sources"):
+        return "source"
+    if field_name in ("drug", "drugs", "chemotherapy_options") or "_drugs" in field_name or field_name == "retest_drugs":
+        return "drug"
+    if field_name == "regimen_id":
+        return "regimen"
+    if field_name == "trials":
+        return "trial"
+    if field_name in ("gene", "genes"):
+        return "gene"
+    return None
+
+
+def _references(entry: BaseModel, where: str) -> Iterator[tuple[str, str, str]]:
+    """(kind, id, where) for every id the entry names, nested models included."""
+    for name in type(entry).model_fields:
+        value = getattr(entry, name)
+        kind = _target_kind(name)
+        if kind is not None and not isinstance(value, BaseModel):
+            for ref in _strings(value):
+                yield kind, ref, f"{where}.{name}"
+        yield from _nested(value, f"{where}.{name}")
+
+
+def _nested(value: Any, where: str) -> Iterator[tuple[str, str, str]]:
+    if isinstance(value, BaseModel):
+        yield from _references(value, where)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _nested(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nested(item, f"{where}.{key}")
+
+
+def _all_entries(kb: KnowledgeBase) -> Iterator[tuple[str, BaseModel]]:
+    for kind, table in (("drug", kb.drugs), ("regimen", kb.regimens), ("trial", kb.trials), ("gene", kb.genes)):
+        for entry_id, entry in table.items():
+            yield f"{kind} {entry_id}", entry
+    for kind, items in (
+        ("approval", kb.approvals),
+        ("recommendation", kb.recommendations),
+        ("contraindication", kb.contraindications),
+        ("clinical_note", kb.clinical_notes),
+    ):
+        for entry in items:
+            yield f"{kind} {entry.id}", entry  # type: ignore[attr-defined]
+    yield "her2_rules", kb.her2_rules
+    yield "safety", kb.safety
+    if kb.resistance is not None:
+        for name in ("mechanisms", "ncrna", "ctdna_patterns", "evidence_levels"):
+            for index, entry in enumerate(_as_list(getattr(kb.resistance, name, []))):
+                yield f"{name}[{index}]", entry
+    if isinstance(kb.model, BaseModel):
+        yield "model", kb.model
+
+
+def _as_list(value: Any) -> list[BaseModel]:
+    if isinstance(value, BaseModel):
+        return [value]
+    return [item for item in value if isinstance(item, BaseModel)] if isinstance(value, (list, tuple)) else []
+
+
+def _trial_arm_problems(kb: KnowledgeBase) -> Iterator[str]:
+    for trial in kb.trials.values():
+        arms = {arm.id for arm in trial.arms}
+        for index, result in enumerate(trial.results):
+            for arm in (result.arm, result.comparator):
+                if arm is not None and arm not in arms:
+                    yield f"trial {trial.id}.results[{index}]: arm '{arm}' is not an arm of the trial"
+
+
+def dangling_references(kb: KnowledgeBase) -> list[str]:
+    """Every reference to an id that does not exist, as readable lines."""
+    known = {
+        "source": kb.sources,
+        "drug": kb.drugs,
+        "regimen": kb.regimens,
+        "trial": kb.trials,
+        "gene": kb.genes,
+    }
+    problems = [
+        f"{where}: unknown {kind} '{ref}'"
+        for label, entry in _all_entries(kb)
+        for kind, ref, where in _references(entry, label)
+        if ref not in known[kind]
+    ]
+    problems.extend(_trial_arm_problems(kb))
+    return problems

@@ -1,0 +1,117 @@
+"""The alteration -> mechanism index behind ``mechanism_ids_for``.
+
+``her2gc annotate`` asks once per MAF row (178k rows for TCGA-scale input), so the
+index is two dicts built once: exact ``(gene, kind, protein change)`` keys for
+hotspot lists, and ``(gene, kind)`` keys for indicators that accept any change
+(amplification, loss, over-expression, inactivating mutations). Spellings are
+normalised once at build and once per lookup, so ``p.His1047Arg``, ``H1047R`` and
+``p.(H1047R)`` meet at ``p.H1047R``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# IUPAC three-letter amino-acid codes: a spelling convention (HGVS), not clinical knowledge.
+_THREE_TO_ONE = {
+    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G", "His": "H",
+    "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W",
+    "Tyr": "Y", "Val": "V", "Ter": "*", "Sec": "U", "Pyl": "O",
+}
+_THREE_LETTER = re.compile("|".join(_THREE_TO_ONE), flags=re.IGNORECASE)
+_THREE_BY_FOLD = {code.lower(): one for code, one in _THREE_TO_ONE.items()}
+_SIMPLE_SUBSTITUTION = re.compile(r"^([A-Z*])(\d+)([A-Z*=])$")
+
+
+def normalise_protein_change(change: str | None) -> str | None:
+    """``p.`` + one-letter HGVS protein change; other spellings left as given (upper-cased tail)."""
+    if change is None:
+        return None
+    text = change.strip()
+    if not text:
+        return None
+    if text[:2].lower() == "p.":
+        text = text[2:]
+    text = text.strip("()")
+    text = _THREE_LETTER.sub(lambda match: _THREE_BY_FOLD[match.group(0).lower()], text)
+    upper = text.upper()
+    if _SIMPLE_SUBSTITUTION.match(upper):
+        return f"p.{upper}"
+    return f"p.{text}"
+
+
+def fold_ncrna_name(name: str) -> str:
+    """One spelling per ncRNA: case, ``hsa-`` prefix, Greek beta and separators do not matter."""
+    text = name.strip().lower().replace("β", "beta")
+    for prefix in ("hsa-", "hsa_"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return re.sub(r"[\s_\-/]+", "", text)
+
+
+class _GeneIndicatorLike(Protocol):
+    gene: str
+    kinds: list[str]
+    protein_changes: list[str]
+    hotspot_class: str | None
+    any_protein_change: bool
+
+
+Hit = tuple[str, Any]  # (mechanism id, the GeneIndicator that matched)
+
+
+@dataclass(frozen=True)
+class AlterationIndex:
+    """Alteration -> (mechanism id, indicator) pairs; O(1) per lookup."""
+
+    exact: Mapping[tuple[str, str, str], tuple[Hit, ...]]
+    any_change: Mapping[tuple[str, str], tuple[Hit, ...]]
+    _ids_memo: dict[tuple[str, str, str | None], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def hits(self, gene: str, kind: str, protein_change: str | None) -> tuple[Hit, ...]:
+        """Every indicator an alteration satisfies (before copy-number and sample-source filters)."""
+        found = self.any_change.get((gene, kind), ())
+        change = normalise_protein_change(protein_change) if kind == "mut" else None
+        if change is not None:
+            found = found + self.exact.get((gene, kind, change), ())
+        return found
+
+    def mechanism_ids(self, gene: str, kind: str, protein_change: str | None) -> tuple[str, ...]:
+        """Distinct mechanism ids for an alteration, memoised: MAF rows repeat the same few keys."""
+        key = (gene, kind, protein_change)
+        cached = self._ids_memo.get(key)
+        if cached is None:
+            cached = tuple(dict.fromkeys(mechanism_id for mechanism_id, _ in self.hits(gene, kind, protein_change)))
+            self._ids_memo[key] = cached
+        return cached
+
+
+def build_alteration_index(
+    indicators: Iterable[tuple[str, _GeneIndicatorLike]], hotspots: Mapping[tuple[str, str], frozenset[str]]
+) -> AlterationIndex:
+    """Index gene indicators; a ``hotspot_class`` adds the changes ``hotspots.yaml`` lists for it.
+
+    The indicator's own ``protein_changes`` stay in force too (union): they are the
+    fallback when hotspots.yaml is absent and never narrow what the genomics file says.
+    """
+    exact: dict[tuple[str, str, str], list[Hit]] = {}
+    any_change: dict[tuple[str, str], list[Hit]] = {}
+    for mechanism_id, indicator in indicators:
+        for kind in indicator.kinds:
+            if kind != "mut" or indicator.any_protein_change:
+                any_change.setdefault((indicator.gene, kind), []).append((mechanism_id, indicator))
+                continue
+            changes = set(indicator.protein_changes)
+            if indicator.hotspot_class is not None:
+                changes |= hotspots.get((indicator.gene, indicator.hotspot_class), frozenset())
+            for change in sorted(changes):
+                normalised = normalise_protein_change(change)
+                if normalised is not None:
+                    exact.setdefault((indicator.gene, kind, normalised), []).append((mechanism_id, indicator))
+    return AlterationIndex(
+        exact={key: tuple(value) for key, value in exact.items()},
+        any_change={key: tuple(value) for key, value in any_change.items()},
+    )

@@ -1,0 +1,215 @@
+"""Schemas of the clinical knowledge-base files (``kb/data/*.yaml``).
+
+Each entry has a stable ``id`` and the ids of its ``sources``. Numbers are stored
+as the source reports them; ``her2gc kb check`` validates every cross-reference.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Region = Literal["US", "EU", "CN", "JP"]
+CscoTier = Literal["high", "medium", "low", "none"]
+Escat = Literal["I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV", "V", "X", "not_applicable"]
+EvidenceSetting = Literal["clinical_gastric", "clinical_other_tumour", "preclinical", "model_prediction"]
+ApprovalStatus = Literal["approved", "conditional", "not_approved", "trial_only"]
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sourced(Entry):
+    sources: list[str] = Field(min_length=1)
+
+
+class Source(Entry):
+    id: str
+    citation: str
+    doi: str | None = None
+    pmid: str | None = None
+    url: str | None = None
+    seed: str | None = Field(default=None, description="which seed document cites it, e.g. '002 ref 29'")
+    note: str | None = None
+
+
+class AdcStructure(Entry):
+    antibody: str
+    linker: str
+    linker_cleavable: bool
+    payload: str
+    payload_class: str
+    dar: str = Field(description="drug-to-antibody ratio as reported, e.g. '~8'")
+    bystander_effect: bool | None = None
+
+
+class Drug(Sourced):
+    id: str = Field(description="lower-case INN")
+    aliases: list[str] = Field(default_factory=list)
+    drug_class: Literal[
+        "adc",
+        "monoclonal_antibody",
+        "bispecific_antibody",
+        "tyrosine_kinase_inhibitor",
+        "small_molecule_inhibitor",
+        "checkpoint_inhibitor",
+        "antiangiogenic",
+        "chemotherapy",
+        "other",
+    ]
+    targets: list[str] = Field(default_factory=list, description="HGNC symbols or named targets")
+    anti_her2: bool = False
+    mechanism: str | None = None
+    adc: AdcStructure | None = None
+    main_toxicities: list[str] = Field(default_factory=list)
+    development_status: str | None = None
+
+
+class Regimen(Sourced):
+    id: str
+    name: str
+    drugs: list[str] = Field(min_length=1, description="the agents that define the regimen (INN)")
+    chemotherapy_options: list[list[str]] = Field(default_factory=list, description="accepted chemotherapy backbones")
+    dose: str | None = None
+    note: str | None = None
+
+
+class TrialArm(Entry):
+    id: str
+    label: str
+    regimen_id: str | None = None
+    n: int | None = None
+
+
+Endpoint = Literal[
+    "orr_pct",
+    "confirmed_orr_pct",
+    "dcr_pct",
+    "confirmed_dcr_pct",
+    "cr_pct",
+    "dor_months",
+    "pfs_months",
+    "os_months",
+    "os_hr",
+    "pfs_hr",
+    "death_hr",
+    "progression_hr",
+    "pfs_rate_pct",
+    "os_rate_pct",
+    "progression_free_pct",
+    "ild_pct",
+    "grade3plus_ae_pct",
+    "treatment_related_grade3plus_ae_pct",
+    "ae_discontinuation_pct",
+]
+
+
+class TrialResult(Entry):
+    endpoint: Endpoint
+    arm: str
+    comparator: str | None = None
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: str | None = Field(default=None, description="p value as reported, e.g. '0.0046', '<0.0001'")
+    subgroup: str = "all"
+    analysis: str = "primary"
+    timepoint: str | None = None
+    note: str | None = None
+    sources: list[str] = Field(min_length=1)
+
+
+class Trial(Sourced):
+    id: str
+    name: str
+    nct: str | None = None
+    phase: str
+    design: str
+    lines: list[int] = Field(description="therapy lines studied; 3 means third or later")
+    population: str
+    her2_population: list[Literal["positive", "medium", "low", "none", "expressing"]]
+    n: int | None = None
+    status: Literal["reported", "ongoing"] = "reported"
+    arms: list[TrialArm] = Field(min_length=1)
+    results: list[TrialResult] = Field(default_factory=list)
+    note: str | None = None
+
+
+class ApprovalConditions(Entry):
+    pdl1_cps_min: float | None = None
+    her2: list[Literal["positive", "medium", "low", "none"]] | None = None
+    prior_drugs_any: list[str] | None = None
+    min_prior_regimens: int | None = None
+
+
+class Approval(Sourced):
+    id: str
+    region: Region
+    regimen_id: str
+    status: ApprovalStatus
+    indication: str
+    date: str | None = None
+    conditions: ApprovalConditions = Field(default_factory=ApprovalConditions)
+    confirmed: bool = True
+    note: str | None = None
+
+
+class Recommendation(Sourced):
+    """When a regimen is an option for the line being decided, and how strongly."""
+
+    id: str
+    regimen_id: str
+    lines: list[int] = Field(description="decision lines; 3 means third or later")
+    her2_tiers: list[CscoTier]
+    pdl1_cps_min: float | None = None
+    pdl1_cps_max_exclusive: float | None = None
+    requires_prior_drugs_any: list[str] = Field(default_factory=list)
+    excludes_prior_drugs: list[str] = Field(default_factory=list)
+    msi: list[Literal["MSS", "MSI-H", "unknown"]] | None = None
+    category: Literal["preferred", "standard", "alternative", "investigational"]
+    escat: Escat
+    evidence_setting: EvidenceSetting
+    trials: list[str] = Field(default_factory=list)
+    endorsements: list[str] = Field(default_factory=list)
+    priority: int = Field(description="lower ranks first among options of the same category")
+    rationale: str
+    cautions: list[str] = Field(default_factory=list)
+    confirmed: bool = True
+
+
+class Contraindication(Sourced):
+    id: str
+    drug: str
+    condition: Literal["ild_history", "lvef_below", "heart_failure"]
+    threshold: float | None = None
+    action: Literal["exclude", "demote", "caution"]
+    text: str
+    confirmed: bool = True
+
+
+class ClinicalNote(Sourced):
+    """A statement the report adds when a case matches, e.g. for MSI-H tumours."""
+
+    id: str
+    when_msi: list[Literal["MSS", "MSI-H", "unknown"]] | None = None
+    when_pdl1_cps_below: float | None = None
+    when_her2_tiers: list[CscoTier] | None = None
+    text: str
+    confirmed: bool = True
+
+
+class GeneSpan(Entry):
+    chrom: str
+    start: int = Field(ge=1)
+    end: int = Field(ge=1)
+
+
+class Gene(Sourced):
+    symbol: str
+    hgnc_id: str
+    aliases: list[str] = Field(default_factory=list)
+    role: Literal["oncogene", "tumour_suppressor", "other"]
+    grch37: GeneSpan | None = None
+    grch38: GeneSpan | None = None

@@ -1,0 +1,174 @@
+"""The report (``her2gc.report/1``): what a tumour board reads and audits.
+
+Every section carries the trace of the rules that produced it, so a reader can ask
+both "why this option" and "why not that one".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_SCHEMA = "her2gc.report/1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True)
+
+
+class TraceItem(_Frozen):
+    """One rule that fired (or was considered): its id, what it read, what it said."""
+
+    rule: str
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    conclusion: str
+    sources: list[str] = Field(default_factory=list)
+    confirmed: bool = True
+
+
+class GeneratedBy(_Frozen):
+    package_version: str
+    kb_version: str
+    kb_sha256: str
+    model_sha256: str | None = None
+
+
+class Her2Status(_Frozen):
+    binary: Literal["positive", "negative", "equivocal", "unknown"]
+    csco_tier: Literal["high", "medium", "low", "none", "unknown"]
+    ihc_score: Literal["0", "1+", "2+", "3+"] | None = None
+    ish: Literal["amplified", "not_amplified", "not_done"] = "not_done"
+    heterogeneous: bool = False
+    loss_after_therapy: bool = False
+    ngs_discordant: bool = False
+    deciding_test: int | None = Field(default=None, description="index in her2_tests of the test that decided")
+    actions: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    trace: list[TraceItem] = Field(default_factory=list)
+
+
+class Evidence(_Frozen):
+    escat: str
+    level: str = Field(description="OncoKB-style therapeutic level from the documented mapping")
+    setting: str
+    category: str
+    trials: list[str] = Field(default_factory=list)
+    endorsements: list[str] = Field(default_factory=list)
+
+
+class ApprovalStatus(_Frozen):
+    region: str
+    status: Literal["approved", "conditional", "not_approved", "trial_only"]
+    indication: str | None = None
+    approval_id: str | None = None
+    confirmed: bool = True
+
+
+class Outcome(_Frozen):
+    trial: str
+    analysis: str = "primary"
+    subgroup: str = "all"
+    orr_pct: float | None = None
+    pfs_months: float | None = None
+    os_months: float | None = None
+    os_hr: float | None = None
+    os_hr_ci: list[float] | None = None
+    pfs_hr: float | None = None
+
+
+class Option(_Frozen):
+    rank: int
+    regimen_id: str
+    name: str
+    drugs: list[str]
+    evidence: Evidence
+    approval: ApprovalStatus
+    outcomes: list[Outcome] = Field(default_factory=list)
+    why: list[str] = Field(default_factory=list)
+    cautions: list[str] = Field(default_factory=list)
+    confirmed: bool = True
+    sources: list[str] = Field(default_factory=list)
+
+
+class Exclusion(_Frozen):
+    regimen_id: str
+    why_not: list[str]
+
+
+class Strategy(_Frozen):
+    id: str
+    description: str
+    drugs: list[str] = Field(default_factory=list)
+    status: Literal["approved", "in_trials", "preclinical"]
+    escat: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class MechanismFinding(_Frozen):
+    id: str
+    name: str
+    class_: str = Field(alias="class")
+    alterations: list[str] = Field(default_factory=list)
+    level: str
+    evidence_setting: str
+    affects: list[str] = Field(default_factory=list, description="drugs or classes whose effect it reduces")
+    strategies: list[Strategy] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
+
+class ResistanceSection(_Frozen):
+    mechanisms: list[MechanismFinding] = Field(default_factory=list)
+    ctdna_pattern: Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"] = "insufficient_data"
+    actions: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    trace: list[TraceItem] = Field(default_factory=list)
+
+
+class ModelSection(_Frozen):
+    label: str = "model hypothesis (lowest evidence tier; never outranks clinical evidence)"
+    predictions: list[dict[str, Any]] = Field(default_factory=list)
+    trace: list[TraceItem] = Field(default_factory=list)
+
+
+class SafetyAction(_Frozen):
+    drug: str
+    event: str
+    grade: int | None = None
+    action: Literal["continue", "interrupt", "resume_same_dose", "reduce", "discontinue"]
+    next_dose_mg_per_kg: float | None = None
+    rule: str
+    details: list[str] = Field(default_factory=list)
+    confirmed: bool = True
+    sources: list[str] = Field(default_factory=list)
+
+
+class SourceRef(_Frozen):
+    id: str
+    citation: str
+    doi: str | None = None
+
+
+class Report(_Frozen):
+    schema_: Literal["her2gc.report/1"] = Field(default=REPORT_SCHEMA, alias="schema")
+    patient_id: str
+    region: str
+    generated_by: GeneratedBy
+    her2: Her2Status
+    decision_line: int
+    recommendations: list[Option] = Field(default_factory=list)
+    excluded: list[Exclusion] = Field(default_factory=list)
+    resistance: ResistanceSection = Field(default_factory=ResistanceSection)
+    model: ModelSection = Field(default_factory=ModelSection)
+    safety: list[SafetyAction] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    trace: list[TraceItem] = Field(default_factory=list, description="every recommendation rule considered for the line")
+    sources: list[SourceRef] = Field(default_factory=list)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON of ``--format json``: aliases (``schema``, ``class``) as in the contract."""
+        return self.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,79 @@
+"""Property tests: the parser only ever raises validation errors; tiers are monotone in
+the IHC score; reports are deterministic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import her2gc
+from her2gc.engine import EvaluationOptions
+from her2gc.errors import InputError
+from her2gc.formats.case_io import case_from_data
+from her2gc.formats.render import to_json
+from her2gc.her2 import TIER_ORDER, classify
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10), st.floats(allow_nan=True), st.text(max_size=8))
+VALUES = st.recursive(SCALARS, lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)), max_leaves=12)
+FIELDS = ["schema", "patient_id", "region", "tumour", "her2_tests", "pdl1", "msi", "treatment_history", "alterations", "ctdna", "adverse_events", "current_therapy"]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=8))
+def test_parser_raises_only_input_errors(data: dict[str, Any]) -> None:
+    try:
+        case_from_data(data)
+    except InputError as exc:
+        assert "\n" not in exc.one_line()
+
+
+TIERED = st.fixed_dictionaries(
+    {
+        "patient_id": st.just("P"),
+        "region": st.sampled_from(["US", "EU", "CN", "JP"]),
+        "tumour": st.just({"site": "stomach"}),
+        "her2_tests": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "specimen": st.sampled_from(["biopsy", "resection"]),
+                    "ihc": st.fixed_dictionaries({"score": st.sampled_from(["0", "1+", "2+", "3+"])}),
+                }
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+    }
+)
+
+
+@given(st.sampled_from(["amplified", "not_amplified", "not_done"]))
+def test_higher_ihc_never_lower_tier(ish: str) -> None:
+    kb = her2gc.load_kb()
+    tiers = [classify(score, ish, kb.her2_rules) for score in ("0", "1+", "2+", "3+")]  # type: ignore[arg-type]
+    ranks = [TIER_ORDER[row.csco_tier] for row in tiers if row is not None]
+    assert ranks == sorted(ranks)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TIERED, st.sampled_from(["0", "1+", "2+", "3+"]))
+def test_raising_one_specimen_never_lowers_tier(data: dict[str, Any], higher: str) -> None:
+    kb = her2gc.load_kb()
+    base = her2gc.evaluate(case_from_data(data), kb, EvaluationOptions(with_model=False)).her2
+    order = ["0", "1+", "2+", "3+"]
+    tests = [dict(t) for t in data["her2_tests"]]
+    if order.index(higher) <= order.index(tests[0]["ihc"]["score"]):
+        return
+    tests[0] = {**tests[0], "ihc": {"score": higher}}
+    raised = her2gc.evaluate(case_from_data({**data, "her2_tests": tests}), kb, EvaluationOptions(with_model=False)).her2
+    assert TIER_ORDER[raised.csco_tier] >= TIER_ORDER[base.csco_tier]
+
+
+@settings(max_examples=40, deadline=None)
+@given(TIERED)
+def test_reports_are_deterministic(data: dict[str, Any]) -> None:
+    kb = her2gc.load_kb()
+    first = to_json(her2gc.evaluate(case_from_data(data), kb, EvaluationOptions(with_model=False)))
+    second = to_json(her2gc.evaluate(case_from_data(data), kb, EvaluationOptions(with_model=False)))
+    assert first == second
