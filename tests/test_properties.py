@@ -48,6 +48,7 @@ TIERED = st.fixed_dictionaries(
 )
 
 
+@settings(deadline=None)
 @given(st.sampled_from(["amplified", "not_amplified", "not_done"]))
 def test_higher_ihc_never_lower_tier(ish: str) -> None:
     kb = her2gc.load_kb()

@@ -60,7 +60,7 @@ def _describe(error: Any) -> str:
     message = message.removeprefix("Value error, ")
     if error.get("type") == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        message = f"{error.get('input')!r} is not one of {expected.replace(chr(39), '')}"
+        message = f"{error.get('input')!r} is not one of {expected.replace(chr(39), '').replace(' or ', ', ')}"
     elif error.get("type") == "extra_forbidden":
         message = "unknown field"
     elif error.get("type") == "missing":

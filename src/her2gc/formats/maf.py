@@ -48,7 +48,17 @@ def read_maf(path: Path | str) -> ReadResult:
     """Protein-altering mutations of a MAF (plain or gzip), one row per sample and mutation."""
     path = Path(path)
     report = ReadReport()
-    raw = read_delimited(path, ALIASES, REQUIRED, report, delimiter="\t")
+    return maf_alterations(read_maf_table(path, report), report)
+
+
+def read_maf_table(path: Path, report: ReadReport) -> RawTable:
+    """The file's columns as text (the I/O half of :func:`read_maf`)."""
+    return read_delimited(path, ALIASES, REQUIRED, report, delimiter="\t")
+
+
+def maf_alterations(raw: RawTable, report: ReadReport) -> ReadResult:
+    """The alteration table of a MAF already read (the compute half of :func:`read_maf`)."""
+    path = raw.path
     build = _check_build(raw)
     raw = _drop(raw, _missing_required(raw), "rows without gene or sample", report)
     raw = _drop(raw, non_tumour_mask(text(raw, "sample")), "non-tumour TCGA samples (sample type 10-29)", report)

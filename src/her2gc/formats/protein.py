@@ -37,6 +37,8 @@ _PARENTHESES = r"^\((.*)\)$"
 _LOWER_SUBSTITUTION = r"^[a-z][0-9]+[a-z*]$"  # "h1047r" (spreadsheets) -> "H1047R"
 _X_STOP = r"^([A-Z*][0-9]+)X$"  # "R213X": X as the old stop symbol
 _FS_X = r"fsX"
+_ONCOTATOR_FS = r"^([A-Z*])[A-Z*]+([0-9]+)fs"  # "SG302fs" -> "S302fs"
+_NOT_FINAL = r"[0-9]X$|fsX"  # canonical by the grammar but still rewritten (X as stop)
 
 _AA = r"[ACDEFGHIKLMNPQRSTVWYUOX*]"
 _POS = rf"{_AA}[0-9]+"
@@ -106,6 +108,13 @@ def normalise_protein_array(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Arra
     """
     column = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     column = pc.cast(column, pa.string())
+    # Most MAF values are already canonical (HGVSp_Short): they skip the rewriting passes.
+    done = pc.fill_null(pc.and_(pc.match_substring_regex(column, CANONICAL.pattern), pc.invert(pc.match_substring_regex(column, _NOT_FINAL))), False)
+    if pc.all(done).as_py():
+        return column, pa.array([False] * len(column), pa.bool_())
+    if pc.any(done).as_py():
+        rest, rest_invalid = normalise_protein_array(column.filter(pc.invert(done)))
+        return _scatter(column, done, rest, rest_invalid)
     text = pc.utf8_trim_whitespace(column)
     text = pc.replace_substring_regex(text, _ACCESSION, "", max_replacements=1)
     text = pc.replace_substring_regex(text, _PREFIX, "", max_replacements=1)
@@ -116,6 +125,7 @@ def normalise_protein_array(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Arra
         text = pc.replace_substring(text, three, one)
     text = pc.replace_substring_regex(text, _X_STOP, r"\1*", max_replacements=1)
     text = pc.replace_substring(text, _FS_X, "fs*")
+    text = pc.replace_substring_regex(text, _ONCOTATOR_FS, r"\1\2fs", max_replacements=1)
     result = pc.binary_join_element_wise(pa.scalar("p."), text, "")
     valid = pc.match_substring_regex(result, CANONICAL.pattern)
     present = pc.and_(pc.is_valid(column), pc.not_equal(pc.fill_null(pc.utf8_length(text), 0), 0))
@@ -125,6 +135,14 @@ def normalise_protein_array(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Arra
         # The rare spellings the vectorised pass does not cover (Oncotator forms) go through
         # the scalar rules once per distinct value.
         normalised, invalid = _fallback(column, normalised, invalid)
+    return normalised, invalid
+
+
+def _scatter(column: pa.Array, done: pa.Array, rest: pa.Array, rest_invalid: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Put the rewritten values back among the ones that were already canonical."""
+    position = pc.subtract(pc.cumulative_sum(pc.cast(pc.invert(done), pa.int64())), 1)
+    normalised = pc.if_else(done, column, pc.take(rest, pc.max_element_wise(position, 0)))
+    invalid = pc.if_else(done, False, pc.take(rest_invalid, pc.max_element_wise(position, 0)))
     return normalised, invalid
 
 

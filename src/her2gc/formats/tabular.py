@@ -66,6 +66,7 @@ class RawTable:
     table: pa.Table
     header_line: int
     columns: dict[str, str]  # canonical name -> column name in the file
+    trimmed: dict[str, pa.ChunkedArray] = field(default_factory=dict, compare=False, hash=False)
 
     def line_of(self, row: int) -> int:
         """Physical 1-based line number of data row ``row`` (0-based)."""
@@ -91,10 +92,21 @@ def read_bytes(path: Path) -> bytes:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
+            lines = _readable_lines(raw)
+            raise InputError(f"{path.name}: truncated or corrupt gzip stream after line {lines} ({exc})") from None
     if not raw.strip():
         raise InputError(f"{path}: the file is empty")
     return raw
+
+
+def _readable_lines(raw: bytes) -> int:
+    """How many complete lines a damaged gzip stream yields before it breaks."""
+    decoder = zlib.decompressobj(wbits=31)
+    try:
+        data = decoder.decompress(raw)
+    except zlib.error:
+        return 0
+    return data.count(b"\n")
 
 
 def _split_preamble(raw: bytes, comment: bytes) -> tuple[int, int]:
@@ -209,8 +221,9 @@ def _report_bad_rows(path: Path, bad_lines: list[int], report: ReadReport) -> No
 
 def text(raw: RawTable, canonical: str) -> pa.ChunkedArray:
     """A text column, stripped; nulls where the file has no value."""
-    column = raw.table.column(raw.columns[canonical])
-    return pc.utf8_trim_whitespace(column)
+    if canonical not in raw.trimmed:  # several steps read the same column
+        raw.trimmed[canonical] = pc.utf8_trim_whitespace(raw.table.column(raw.columns[canonical]))
+    return raw.trimmed[canonical]
 
 
 def numeric(raw: RawTable, canonical: str, integer: bool = False) -> pa.Array:

@@ -50,6 +50,15 @@ def classify_terms(terms: pa.Array) -> pa.Array:
 def refine_hotspots(genes: pa.Array, changes: pa.Array, classes: pa.Array) -> pa.Array:
     """``missense``/``inframe`` at a listed hotspot residue, or an exact listed change -> ``activating_hotspot``."""
     residues, exact = genomics_kb.hotspot_keys()
+    hotspot_genes = sorted({key.split(":")[0] for key in residues | exact})
+    candidate = pc.fill_null(pc.is_in(genes, value_set=pa.array(hotspot_genes, pa.string())), False)
+    if not pc.any(candidate).as_py():
+        return classes
+    if pc.sum(candidate).as_py() < len(genes):
+        # Only rows of hotspot genes need the residue regex; the rest keep their class.
+        refined = refine_hotspots(genes.filter(candidate), changes.filter(candidate), classes.filter(candidate))
+        position = pc.subtract(pc.cumulative_sum(pc.cast(candidate, pa.int64())), 1)
+        return pc.if_else(candidate, pc.take(refined, pc.max_element_wise(position, 0)), classes)
     residue_key = pc.binary_join_element_wise(genes, residue_array(changes), ":")
     change_key = pc.binary_join_element_wise(genes, changes, ":")
     at_residue = pc.fill_null(pc.is_in(residue_key, value_set=pa.array(sorted(residues), pa.string())), False)

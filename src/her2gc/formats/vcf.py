@@ -183,10 +183,10 @@ def _carrier(record: Any, sample: int, allele: int, tumour_count: int) -> tuple[
 def _format_af(record: Any, sample: int, allele: int) -> float | None:
     af = record.format("AF")
     if af is not None and af.shape[1] >= allele and np.isfinite(af[sample, allele - 1]) and 0 <= af[sample, allele - 1] <= 1:
-        return float(af[sample, allele - 1])
+        return round(float(af[sample, allele - 1]), 4)
     ad = record.format("AD")
     if ad is not None and ad.shape[1] > allele and ad[sample].min() >= 0 and ad[sample].sum() > 0:
-        return float(ad[sample, allele] / ad[sample].sum())
+        return round(float(ad[sample, allele] / ad[sample].sum()), 4)
     return None
 
 
@@ -194,4 +194,4 @@ def _info_af(record: Any) -> float | None:
     value = record.INFO.get("AF")
     if isinstance(value, tuple):
         value = value[0]
-    return float(value) if isinstance(value, float) and 0 <= value <= 1 else None
+    return round(float(value), 4) if isinstance(value, float) and 0 <= value <= 1 else None

@@ -104,12 +104,13 @@ class Readouts(_Frozen):
     proliferation: str
     apoptosis: str
     weights: dict[str, float]
+    synergy_weights: dict[str, float] = Field(description="read-outs whose gain counts as synergy (cell-intrinsic ones)")
 
     @model_validator(mode="after")
     def _weights_cover_phenotypes(self) -> Readouts:
         for node in (self.proliferation, self.apoptosis):
-            if node not in self.weights:
-                raise ValueError(f"readout {node} needs a weight")
+            if node not in self.weights or node not in self.synergy_weights:
+                raise ValueError(f"readout {node} needs a weight and a synergy weight")
         return self
 
 
@@ -158,7 +159,7 @@ class ModelAnnotations(_Frozen):
         pairs = [(a.gene, kind) for a in self.alterations for kind in a.kinds]
         if len(pairs) != len(set(pairs)):
             raise ValueError("a (gene, kind) alteration is mapped twice")
-        for node in self.readouts.weights:
+        for node in [*self.readouts.weights, *self.readouts.synergy_weights]:
             if node not in known:
                 raise ValueError(f"readout weight for unknown node {node}")
         return self

@@ -10,6 +10,7 @@ says so with ``confirmed: false``.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from her2gc.errors import KnowledgeBaseError
-from her2gc.kb.resistance_index import AlterationIndex, build_alteration_index, fold_ncrna_name
+from her2gc.kb.resistance_index import AlterationIndex, Hotspots, build_alteration_index, fold_ncrna_name
 from her2gc.kb.schema import Escat, EvidenceSetting
 
 # Mirrors her2gc.case.AlterationKind (a test keeps the two equal); kb does not import case.
@@ -43,15 +44,17 @@ class _Entry(BaseModel):
 class GeneIndicator(_Entry):
     """A genomic or expression finding that indicates a mechanism.
 
-    For ``mut`` the protein change must match ``protein_changes``, a class of
-    ``hotspots.yaml`` (``hotspot_class``), or any change (``any_protein_change``,
+    For ``mut`` the protein change must match ``protein_changes`` (exact), start at
+    one of ``residues`` (missense or in-frame), be a hotspot of ``hotspots.yaml``
+    (``hotspot_class: activating_hotspot``), or be any change (``any_protein_change``,
     for tumour suppressors, where the contract defines ``mut`` as inactivating).
     """
 
     gene: str
     kinds: list[AlterationKind] = Field(min_length=1)
     protein_changes: list[str] = Field(default_factory=list)
-    hotspot_class: str | None = None
+    residues: list[str] = Field(default_factory=list, description="reference residue, e.g. 'L755'")
+    hotspot_class: Literal["activating_hotspot"] | None = None
     any_protein_change: bool = False
     min_copy_number: float | None = Field(default=None, ge=0)
     source: Literal["tissue", "plasma", "any"] = "any"
@@ -61,9 +64,10 @@ class GeneIndicator(_Entry):
 
     @model_validator(mode="after")
     def _mutations_are_specified(self) -> GeneIndicator:
-        has_filter = bool(self.protein_changes) or self.hotspot_class is not None or self.any_protein_change
+        has_filter = bool(self.protein_changes or self.residues) or self.hotspot_class is not None or self.any_protein_change
         if "mut" in self.kinds and not has_filter:
-            raise ValueError(f"{self.gene}: a 'mut' indicator needs protein_changes, hotspot_class or any_protein_change")
+            needs = "protein_changes, residues, hotspot_class or any_protein_change"
+            raise ValueError(f"{self.gene}: a 'mut' indicator needs {needs}")
         if "mut" not in self.kinds and has_filter:
             raise ValueError(f"{self.gene}: protein filters apply to kind 'mut' only")
         return self
@@ -251,13 +255,19 @@ class EvidenceLevels(_Entry):
     mapping_basis: str
     sources: list[str] = Field(min_length=1)
 
+    def _row(self, escat: str) -> LevelMapping:
+        for row in self.mapping:
+            if row.escat == escat:
+                return row
+        raise KeyError(f"no mapping row for ESCAT level '{escat}'")
+
     def oncokb_level_for(self, escat: str) -> str:
         """OncoKB-style level of an ESCAT level, by the documented mapping."""
-        return next(row.oncokb for row in self.mapping if row.escat == escat)
+        return self._row(escat).oncokb
 
     def amp_tier_for(self, escat: str) -> str:
         """AMP/ASCO/CAP tier and evidence level of an ESCAT level, by the documented mapping."""
-        return next(row.amp_asco_cap for row in self.mapping if row.escat == escat)
+        return self._row(escat).amp_asco_cap
 
     def resistance_rank(self, level: str) -> int:
         """0 for the strongest resistance level; used to order findings."""
@@ -307,20 +317,25 @@ def load_evidence_levels(path: Path) -> EvidenceLevels:
     return _validate(EvidenceLevels, _read(path), path.name)
 
 
-def load_hotspots(path: Path) -> dict[tuple[str, str], frozenset[str]]:
-    """(gene, class) -> protein changes from the genomics engineer's ``hotspots.yaml``.
+def load_hotspots(path: Path) -> Hotspots:
+    """Hotspot residues and exact changes per gene from the genomics engineer's ``hotspots.yaml``.
 
-    Read leniently (only ``gene``, ``class``, ``protein_changes``): the file belongs
-    to another schema, and a missing file leaves the lists in mechanisms.yaml in force.
+    Read leniently (only ``gene``, ``residues``, ``changes``): the file belongs to
+    another schema, and a missing file leaves the lists in mechanisms.yaml in force.
     """
     if not path.exists():
-        return {}
-    table: dict[tuple[str, str], set[str]] = {}
+        return Hotspots()
+    residues: dict[str, set[str]] = {}
+    changes: dict[str, set[str]] = {}
     for raw in _read(path) or []:
-        if isinstance(raw, dict) and raw.get("gene") and raw.get("class"):
-            changes = {str(change) for change in raw.get("protein_changes") or []}
-            table.setdefault((str(raw["gene"]), str(raw["class"])), set()).update(changes)
-    return {key: frozenset(value) for key, value in table.items()}
+        if isinstance(raw, dict) and raw.get("gene"):
+            gene = str(raw["gene"])
+            residues.setdefault(gene, set()).update(str(r).upper() for r in raw.get("residues") or [])
+            changes.setdefault(gene, set()).update(str(c) for c in raw.get("changes") or [])
+    return Hotspots(
+        residues={gene: frozenset(values) for gene, values in residues.items()},
+        changes={gene: frozenset(values) for gene, values in changes.items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -347,8 +362,8 @@ def _problems(
     ncrna_by_id = {entry.id: entry for entry in ncrna}
     action_ids = {action.id for action in rules.actions}
     problems = [f"evidence_levels.mapping lacks ESCAT {e}" for e in escat_ids if e not in {r.escat for r in levels.mapping}]
-    problems += [f"ctdna_patterns: no pattern '{p}'" for p in ("rising", "falling", "stable", "emergent_alterations", "insufficient_data")
-                 if p not in {pattern.id for pattern in rules.patterns}]
+    pattern_ids = {pattern.id for pattern in rules.patterns}
+    problems += [f"ctdna_patterns: no pattern '{p}'" for p in typing.get_args(CtdnaPatternId) if p not in pattern_ids]
     problems += [f"ctdna pattern {p.id}: unknown action '{a}'" for p in rules.patterns for a in p.actions if a not in action_ids]
     for mechanism in mechanisms:
         where = f"mechanism {mechanism.id}"
@@ -361,7 +376,8 @@ def _problems(
                 if entry is None:
                     problems.append(f"{where}: unknown ncrna '{indicator.ncrna}'")
                 elif entry.resistance_direction != indicator.direction:
-                    problems.append(f"{where}: ncrna '{entry.id}' causes resistance when {entry.resistance_direction}, not {indicator.direction}")
+                    wrong = f"causes resistance when {entry.resistance_direction}, not {indicator.direction}"
+                    problems.append(f"{where}: ncrna '{entry.id}' {wrong}")
     for kind, items in (("mechanism", mechanisms), ("ncrna", ncrna)):
         seen: set[str] = set()
         for item in items:
@@ -385,8 +401,9 @@ def _ncrna_names(ncrna: list[NcrnaEntry]) -> dict[str, NcrnaEntry]:
 def build_resistance_knowledge(data_dir: Path) -> ResistanceKnowledge:
     """Load the four resistance files from ``data_dir``, cross-check them, index them.
 
-    ``hotspots.yaml`` (genomics) is merged into the ``mut`` indicators that name a
-    ``hotspot_class``; KnowledgeBaseError on any invalid entry or dangling id.
+    ``hotspots.yaml`` (genomics) is merged into the ``mut`` indicators that name
+    ``hotspot_class: activating_hotspot``; KnowledgeBaseError on any invalid entry or
+    dangling id.
     """
     mechanisms = load_mechanisms(data_dir / "mechanisms.yaml")
     ncrna = load_ncrna(data_dir / "ncrna.yaml")

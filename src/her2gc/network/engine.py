@@ -255,7 +255,8 @@ def reachable_attractors(
     network = aeon.BooleanNetwork.from_bnet(_perturbed_bnet(model, overrides)).infer_valid_graph()
     graph = aeon.AsynchronousGraph(network)
     start = {**initial, **overrides}
-    reached = aeon.Reachability.reach_fwd(graph, graph.mk_subspace_vertices({k: bool(v) for k, v in start.items()}))
+    initial_set = graph.mk_subspace({k: bool(v) for k, v in start.items()})
+    reached = aeon.Reachability.reach_fwd(graph, initial_set)
     found = aeon.Attractors.attractors(graph, reached)
     results = []
     for attractor in found:
