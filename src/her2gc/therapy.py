@@ -127,7 +127,7 @@ def build_option(rec: Recommendation, case: Case, her2: Her2Status, patient: Pat
     cautions += [f"{c.id}: {c.text}" + ("" if c.confirmed else " [unconfirmed]") for c in held if c.action != "exclude"]
     anti_her2 = any(kb.drugs[d].anti_her2 for d in regimen.drugs if d in kb.drugs)
     if anti_her2 and "retest_after_progression" in her2.actions:
-        cautions.append("re-test HER2 on a biopsy taken after progression before this anti-HER2 line: " + kb.her2_rules.retest_note)
+        cautions.append("re-test HER2 on a biopsy taken after progression before this anti-HER2 line (see the HER2 actions)")
     if anti_her2 and her2.heterogeneous:
         cautions.append("HER2 is heterogeneous across specimens: " + kb.her2_rules.heterogeneity_note)
     cautions += resistance_cautions(regimen.drugs)

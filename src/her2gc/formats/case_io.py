@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from her2gc.case import Case
 from her2gc.errors import InputError
+from her2gc.kb.yamlio import SAFE_LOADER
 
 
 def read_text(path: Path) -> str:
@@ -37,7 +38,7 @@ def parse_document(path: Path, text: str) -> Any:
     try:
         if name.endswith(".json"):
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - safe loader
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} line {exc.lineno}: malformed JSON ({exc.msg})") from None
     except yaml.YAMLError as exc:

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import yaml
+from her2gc.kb.yamlio import read_yaml
 
 from her2gc.errors import InputError
 from her2gc.kb.vocabulary import DATA_DIR
@@ -31,7 +31,7 @@ class GeneSpan:
 
 
 def _load(name: str) -> Any:
-    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    return read_yaml(DATA_DIR / name)
 
 
 @functools.cache

@@ -63,7 +63,7 @@ def _options_table(report: Report) -> Table:
 
 def to_text(report: Report, width: int = 110) -> str:
     """What a clinician reads at a tumour board: HER2 first, then options, then cautions."""
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False, markup=False, highlight=False, emoji=False)
     console.print(f"her2gc report — patient {report.patient_id} — decision line {report.decision_line} — region {report.region}")
     console.print(_her2_line(report))
     for action in report.her2.actions:

@@ -21,8 +21,8 @@ from her2gc.errors import KnowledgeBaseError
 from her2gc.kb import schema as s
 from her2gc.kb.schema_rules import Her2Rules, SafetyRules
 from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import read_yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -76,7 +76,7 @@ def _kind_tables(kb: KnowledgeBase) -> dict[str, Mapping[str, Any]]:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        return read_yaml(path)
     except yaml.YAMLError as exc:
         raise KnowledgeBaseError(f"{path.name}: malformed YAML ({exc})") from None
 

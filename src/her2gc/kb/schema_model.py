@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+
+from her2gc.kb.yamlio import SAFE_LOADER
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from her2gc.errors import KnowledgeBaseError
@@ -182,7 +184,7 @@ class ModelSource(_Frozen):
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - safe loader
     except (OSError, yaml.YAMLError) as error:
         raise KnowledgeBaseError(f"{path}: cannot read ({' '.join(str(error).split())})") from error
 

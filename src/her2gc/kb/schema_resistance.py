@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
+
+from her2gc.kb.yamlio import SAFE_LOADER
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from her2gc.errors import KnowledgeBaseError
@@ -279,7 +281,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeBaseError(f"{path.name}: cannot be read ({exc})") from None
 

@@ -11,7 +11,7 @@ import functools
 from importlib import resources
 from pathlib import Path
 
-import yaml
+from her2gc.kb.yamlio import read_yaml
 
 DATA_DIR = Path(str(resources.files("her2gc.kb") / "data"))
 
@@ -23,7 +23,7 @@ def _fold(name: str) -> str:
 def _read_entries(pattern: str) -> list[dict[str, object]]:
     entries: list[dict[str, object]] = []
     for path in sorted(DATA_DIR.glob(pattern)):
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        loaded = read_yaml(path) or []
         entries.extend(loaded)
     return entries
 
