@@ -110,7 +110,12 @@ def kb_show(
         entry = kb.entry(kind, lookup_id)
     except KeyError as exc:
         raise UnknownEntityError(str(exc.args[0])) from None
-    data = entry.model_dump(mode="json", exclude_none=True, by_alias=True)
+    dumped = entry.model_dump(mode="json", exclude_none=True, by_alias=True)
+    # Identity first, provenance last: the order a reviewer reads an entry in.
+    data = {key: dumped[key] for key in ("id", "symbol") if key in dumped}
+    data |= {key: value for key, value in dumped.items() if key not in data and key != "sources"}
+    if "sources" in dumped:
+        data["sources"] = dumped["sources"]
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if output_format == "json" else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     sys.stdout.write(text)
 

@@ -53,7 +53,9 @@ def test_grch37_spans_contain_every_tcga_mutation_of_the_gene(tcga: Path) -> Non
     table = pcsv.read_csv(
         tcga / "data_mutations.txt.gz",
         parse_options=pcsv.ParseOptions(delimiter="\t"),
-        convert_options=pcsv.ConvertOptions(include_columns=["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position"], column_types={"Chromosome": "string"}),
+        convert_options=pcsv.ConvertOptions(
+            include_columns=["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position"], column_types={"Chromosome": "string"}
+        ),
     )
     from her2gc.formats.result import normalise_genes
 

@@ -66,7 +66,9 @@ def _app() -> typer.Typer:
 
 def test_annotate_command_writes_tsv_and_counts(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.tsv"
-    result = CliRunner().invoke(_app(), ["annotate", "--maf", str(data_dir / "tumour.maf.gz"), "--seg", str(data_dir / "tiny.seg"), "-o", str(out)])
+    result = CliRunner().invoke(
+        _app(), ["annotate", "--maf", str(data_dir / "tumour.maf.gz"), "--seg", str(data_dir / "tiny.seg"), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert lines[0].split("\t")[:6] == ["sample_id", "gene", "kind", "protein_change", "copy_number", "mechanism_ids"]

@@ -37,7 +37,7 @@ def test_seg_arm_relative(data_dir: Path, name: str) -> None:
     calls = set(_rows(result, "sample_id", "gene", "kind"))
     assert ("S1", "ERBB2", "amp") in calls and ("S2", "PTEN", "del") in calls
     assert ("S2", "ERBB2", "amp") not in calls
-    erbb2 = [r for r in result.table.to_pylist() if r["gene"] == "ERBB2"][0]
+    erbb2 = next(r for r in result.table.to_pylist() if r["gene"] == "ERBB2")
     assert erbb2["log2_ratio"] == 2.1 and erbb2["copy_number"] == pytest.approx(2 * 2**2.1, abs=0.01)
     assert result.skipped == {"segments of non-tumour TCGA samples (sample type 10-29)": 1}
 

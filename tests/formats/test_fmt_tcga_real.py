@@ -47,7 +47,9 @@ def test_erbb2_amplification_agrees_with_published_calls(tcga: Path, stes_calls:
     calls = _erbb2_calls(tcga, Thresholds.default(method=method))  # type: ignore[arg-type]
     shared = sorted(set(calls) & set(published))
     stats = agreement([calls[s] for s in shared], [published[s] for s in shared])
-    print(f"\nERBB2 amplification, {method}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items()))
+    print(
+        f"\nERBB2 amplification, {method}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
+    )
     assert stats["n"] >= 380
     assert stats["kappa"] >= floor
 
@@ -62,7 +64,10 @@ CO_ALTERATIONS = [
     ("KRAS amp", lambda r: r["gene"] == "KRAS" and r["kind"] == "amp"),
     ("KRAS/NRAS/BRAF hotspot", lambda r: r["gene"] in ("KRAS", "NRAS", "BRAF") and r["variant_class"] == "activating_hotspot"),
     ("PIK3CA hotspot", lambda r: r["gene"] == "PIK3CA" and r["variant_class"] == "activating_hotspot"),
-    ("PTEN loss (truncating or deep deletion)", lambda r: r["gene"] == "PTEN" and (r["kind"] == "del" or r["variant_class"] == "truncating")),
+    (
+        "PTEN loss (truncating or deep deletion)",
+        lambda r: r["gene"] == "PTEN" and (r["kind"] == "del" or r["variant_class"] == "truncating"),
+    ),
     ("ERBB2 kinase/ECD hotspot", lambda r: r["gene"] == "ERBB2" and r["variant_class"] == "activating_hotspot"),
     ("CDKN2A deletion", lambda r: r["gene"] == "CDKN2A" and r["kind"] == "del"),
 ]

@@ -26,7 +26,20 @@ _LAZY = {
     "ReadResult": "her2gc.formats.result",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "ReadResult",
+    "Thresholds",
+    "annotate_results",
+    "merge_into_case",
+    "merge_with_report",
+    "normalise_protein_change",
+    "read_cna",
+    "read_ctdna",
+    "read_maf",
+    "read_seg",
+    "read_vcf",
+    "write_tsv",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -30,19 +30,23 @@ def default_mechanism_lookup() -> tuple[MechanismLookup | None, str | None]:
     """``her2gc.resistance.mechanism_ids_for`` bound to the packaged knowledge base, or why not."""
     try:
         from her2gc.kb.loader import load_kb
-        from her2gc.resistance import mechanism_ids_for  # type: ignore[attr-defined]
+        from her2gc.resistance import mechanism_ids_for
 
-        kb = load_kb()
+        resistance = load_kb().resistance
     except (ImportError, AttributeError, Her2gcError) as exc:
         return None, f"resistance mechanisms not looked up ({type(exc).__name__}: {exc}); mechanism_ids left empty"
+    if resistance is None:
+        return None, "the knowledge base has no resistance mechanisms; mechanism_ids left empty"
 
     def lookup(gene: str, kind: str, change: str | None) -> Sequence[str]:
-        return list(mechanism_ids_for(gene, kind, change, kb))
+        return list(mechanism_ids_for(gene, kind, change, resistance))
 
     return lookup, None
 
 
-def annotate_results(results: Sequence[ReadResult], mechanism_lookup: MechanismLookup | None = None, warnings: list[str] | None = None) -> pa.Table:
+def annotate_results(
+    results: Sequence[ReadResult], mechanism_lookup: MechanismLookup | None = None, warnings: list[str] | None = None
+) -> pa.Table:
     """Concatenate the readers' alterations and add ``mechanism_ids``."""
     tables = [r.table.append_column("source", pa.array([r.source] * r.table.num_rows, pa.string())) for r in results]
     if not tables:

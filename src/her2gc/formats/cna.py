@@ -63,7 +63,7 @@ def read_cna(path: Path | str) -> ReadResult:
 
 
 def _column_values(raw: RawTable, sample: str, allowed: np.ndarray) -> np.ndarray:
-    values = numeric(raw, sample).to_numpy(zero_copy_only=False)
+    values: np.ndarray = np.asarray(numeric(raw, sample).to_numpy(zero_copy_only=False), dtype=np.float64)
     bad = np.flatnonzero(~np.isnan(values) & ~np.isin(values, allowed))
     if bad.size:
         row = int(bad[0])

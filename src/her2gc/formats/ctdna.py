@@ -94,7 +94,9 @@ class _Point:
         if value is None:
             return
         if self.copy_number is not None and self.copy_number != value:
-            raise InputError(f"{name} line {line}: ERBB2 copy number {value:g} for {self.date} differs from {self.copy_number:g} on line {self.line}")
+            raise InputError(
+                f"{name} line {line}: ERBB2 copy number {value:g} for {self.date} differs from {self.copy_number:g} on line {self.line}"
+            )
         self.copy_number, self.line = value, line
 
     def add(self, gene: str, change: str | None, vaf: float, report: ReadReport) -> None:
@@ -125,7 +127,9 @@ def _date(raw: RawTable, row: dict[str, object], line: int) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InputError(f"{raw.path.name} line {line}, column '{raw.columns['date']}': '{value}' is not an ISO date (YYYY-MM-DD)") from None
+        raise InputError(
+            f"{raw.path.name} line {line}, column '{raw.columns['date']}': '{value}' is not an ISO date (YYYY-MM-DD)"
+        ) from None
 
 
 def _number(raw: RawTable, row: dict[str, object], key: str, line: int) -> float | None:

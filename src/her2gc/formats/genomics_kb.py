@@ -10,10 +10,9 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from her2gc.kb.yamlio import read_yaml
-
 from her2gc.errors import InputError
 from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import read_yaml
 
 Build = Literal["GRCh37", "GRCh38"]
 BUILD_ALIASES: dict[str, Build] = {
@@ -65,11 +64,7 @@ def parse_build(value: str, where: str) -> Build:
 @functools.cache
 def gene_spans(build: Build) -> tuple[GeneSpan, ...]:
     key = build.lower()
-    return tuple(
-        GeneSpan(str(e["symbol"]), str(e[key]["chrom"]), int(e[key]["start"]), int(e[key]["end"]))
-        for e in genes()
-        if e.get(key)
-    )
+    return tuple(GeneSpan(str(e["symbol"]), str(e[key]["chrom"]), int(e[key]["start"]), int(e[key]["end"])) for e in genes() if e.get(key))
 
 
 @functools.cache

@@ -64,17 +64,24 @@ def maf_alterations(raw: RawTable, report: ReadReport) -> ReadResult:
     raw = _drop(raw, non_tumour_mask(text(raw, "sample")), "non-tumour TCGA samples (sample type 10-29)", report)
     classes = variant_class.classify_terms(text(raw, "class").combine_chunks())
     skipped_terms = pc.equal(classes, variant_class.SKIP)
-    raw, classes = _drop(raw, skipped_terms, "mutations that do not change the protein (silent, intronic, UTR...)", report), classes.filter(pc.invert(skipped_terms))
+    raw, classes = (
+        _drop(raw, skipped_terms, "mutations that do not change the protein (silent, intronic, UTR...)", report),
+        classes.filter(pc.invert(skipped_terms)),
+    )
     unknown = pc.equal(classes, variant_class.UNKNOWN)
     if pc.any(unknown).as_py():
         first = int(np.flatnonzero(unknown.to_numpy(zero_copy_only=False))[0])
-        report.warn(f"{raw.where(first, 'class')}: unknown variant classification '{text(raw, 'class')[first].as_py()}' (row skipped; see variant_classes.yaml)")
+        report.warn(
+            f"{raw.where(first, 'class')}: unknown variant classification '{text(raw, 'class')[first].as_py()}' (row skipped; see variant_classes.yaml)"
+        )
     raw, classes = _drop(raw, unknown, "unknown variant classification terms", report), classes.filter(pc.invert(unknown))
     genes = normalise_genes(text(raw, "gene").combine_chunks())
     changes, invalid = normalise_protein_array(text(raw, "protein"))
     _warn_invalid_changes(raw, invalid, report)
     classes = variant_class.refine_hotspots(genes, changes, classes)
-    kinds = pc.take(pa.array(list(variant_class.KIND_OF_CLASS.values())), pc.index_in(classes, value_set=pa.array(list(variant_class.KIND_OF_CLASS))))
+    kinds = pc.take(
+        pa.array(list(variant_class.KIND_OF_CLASS.values())), pc.index_in(classes, value_set=pa.array(list(variant_class.KIND_OF_CLASS)))
+    )
     rows = raw.table.num_rows
     table = pa.table(
         {
@@ -142,6 +149,8 @@ def _vaf(raw: RawTable, report: ReadReport) -> pa.Array:
     count = pc.sum(out_of_range).as_py() or 0
     if count:
         first = int(np.flatnonzero(out_of_range.to_numpy(zero_copy_only=False))[0])
-        report.warn(f"{raw.where(first, 'vaf' if 'vaf' in raw.columns else 'alt_count')}: {count} allele fraction(s) outside 0-1 (set to empty)")
+        report.warn(
+            f"{raw.where(first, 'vaf' if 'vaf' in raw.columns else 'alt_count')}: {count} allele fraction(s) outside 0-1 (set to empty)"
+        )
         vaf = pc.if_else(out_of_range, pa.scalar(None, pa.float64()), vaf)
     return vaf

@@ -43,7 +43,12 @@ def merge_into_case(
 
 
 def read_all(
-    maf: PathLike | None, vcf: PathLike | None, cna: PathLike | None, seg: PathLike | None, build: str = "GRCh37", thresholds: Thresholds | None = None
+    maf: PathLike | None,
+    vcf: PathLike | None,
+    cna: PathLike | None,
+    seg: PathLike | None,
+    build: str = "GRCh37",
+    thresholds: Thresholds | None = None,
 ) -> list[ReadResult]:
     """Every given alteration file, read."""
     results = []

@@ -64,7 +64,8 @@ CANONICAL = re.compile(
 def normalise_protein_change(text: str) -> str:
     """``p.H1047R`` form of one protein change; ValueError if it is not one."""
     if not isinstance(text, str):
-        raise ValueError(f"protein change must be text, not {type(text).__name__}")
+        # ValueError, not TypeError: callers treat every unreadable value alike (junk -> ValueError).
+        raise ValueError(f"protein change must be text, not {type(text).__name__}")  # noqa: TRY004
     value = text.strip()
     if ":" in value:
         value = re.sub(_ACCESSION, "", value, count=1)
@@ -109,7 +110,9 @@ def normalise_protein_array(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Arra
     column = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     column = pc.cast(column, pa.string())
     # Most MAF values are already canonical (HGVSp_Short): they skip the rewriting passes.
-    done = pc.fill_null(pc.and_(pc.match_substring_regex(column, CANONICAL.pattern), pc.invert(pc.match_substring_regex(column, _NOT_FINAL))), False)
+    done = pc.fill_null(
+        pc.and_(pc.match_substring_regex(column, CANONICAL.pattern), pc.invert(pc.match_substring_regex(column, _NOT_FINAL))), False
+    )
     if pc.all(done).as_py():
         return column, pa.array([False] * len(column), pa.bool_())
     if pc.any(done).as_py():

@@ -50,7 +50,7 @@ def read_vcf(path: Path | str) -> ReadResult:
     expected = _check_records(path, data)
     try:
         reader = cyvcf2.VCF(str(path))
-    except Exception as exc:  # cyvcf2 raises bare Exception on a bad header
+    except Exception as exc:  # noqa: BLE001 - cyvcf2 raises a bare Exception on a bad header
         raise InputError(f"{path.name}: not a readable VCF ({' '.join(str(exc).split())})") from None
     layout = _layout(path, reader.raw_header)
     header_lines = len(reader.raw_header.splitlines())
@@ -126,7 +126,9 @@ def _choose(entries: list[list[str]], layout: AnnotationLayout) -> list[str] | N
     return (altering or entries)[0]
 
 
-def _read_record(record: Any, line: int, layout: AnnotationLayout, tumours: list[tuple[int, str]], rows: list[dict[str, Any]], report: ReadReport) -> None:
+def _read_record(
+    record: Any, line: int, layout: AnnotationLayout, tumours: list[tuple[int, str]], rows: list[dict[str, Any]], report: ReadReport
+) -> None:
     if record.FILTER is not None:
         report.skip("records failing FILTER")
         return
