@@ -17,7 +17,7 @@ from her2gc.errors import InputError
 from her2gc.her2 import assess_her2
 from her2gc.kb.loader import KnowledgeBase
 from her2gc.modelstep import model_section
-from her2gc.report import GeneratedBy, Report, ResistanceSection, SourceRef
+from her2gc.report import GeneratedBy, Her2Status, ModelSection, Option, Report, ResistanceSection, SafetyAction, SourceRef
 from her2gc.resistance import assess_resistance, cautions_for_regimen
 from her2gc.safety import manage_adverse_events
 from her2gc.therapy import matching_tier, options_for_line
@@ -43,9 +43,10 @@ def _region(case: Case, options: EvaluationOptions) -> str:
     return region
 
 
-def _clinical_notes(case: Case, tier: str, kb: KnowledgeBase) -> list[str]:
-    """Statements the knowledge base attaches to features of the case (MSI-H, CPS < 1)."""
+def _clinical_notes(case: Case, tier: str, kb: KnowledgeBase) -> tuple[list[str], set[str]]:
+    """Statements the knowledge base attaches to features of the case (MSI-H, CPS < 1), and their sources."""
     notes: list[str] = []
+    sources: set[str] = set()
     cps = case.pdl1.cps if case.pdl1 else None
     for note in kb.clinical_notes:
         if note.when_msi is not None and case.msi not in note.when_msi:
@@ -55,25 +56,29 @@ def _clinical_notes(case: Case, tier: str, kb: KnowledgeBase) -> list[str]:
         if note.when_her2_tiers is not None and tier not in note.when_her2_tiers:
             continue
         notes.append(f"{note.id}: {note.text}" + ("" if note.confirmed else " [unconfirmed]"))
-    return notes
+        sources.update(note.sources)
+    return notes, sources
 
 
-def _source_ids(value: object) -> Iterable[str]:
-    """Every id under a ``sources`` key anywhere in a dumped report section."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "sources" and isinstance(item, list):
-                yield from (s for s in item if isinstance(s, str))
-            else:
-                yield from _source_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _source_ids(item)
+def _cited(her2: Her2Status, options: Sequence[Option], resistance: ResistanceSection, safety: Sequence[SafetyAction], model: ModelSection | None) -> set[str]:
+    """Source ids of everything the report asserts: HER2 rules, offered options,
+    matched mechanisms and their strategies, dose rules and the model."""
+    ids: set[str] = set()
+    for item in [*her2.trace, *resistance.trace, *(model.trace if model else [])]:
+        ids.update(item.sources)
+    for option in options:
+        ids.update(option.sources)
+    for mechanism in resistance.mechanisms:
+        ids.update(mechanism.sources)
+        for strategy in mechanism.strategies:
+            ids.update(strategy.sources)
+    for action in safety:
+        ids.update(action.sources)
+    return ids
 
 
-def _source_refs(sections: Sequence[object], kb: KnowledgeBase) -> list[SourceRef]:
-    ids = sorted({sid for section in sections for sid in _source_ids(section)})
-    return [SourceRef(id=sid, citation=kb.sources[sid].citation, doi=kb.sources[sid].doi) for sid in ids if sid in kb.sources]
+def _source_refs(ids: Iterable[str], kb: KnowledgeBase) -> list[SourceRef]:
+    return [SourceRef(id=sid, citation=kb.sources[sid].citation, doi=kb.sources[sid].doi) for sid in sorted(ids) if sid in kb.sources]
 
 
 def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None) -> Report:
@@ -82,21 +87,20 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
     region = _region(case, options)
     her2 = assess_her2(case, kb.her2_rules, use_signals_rule=options.ish_signals_rule)
     resistance: ResistanceSection = assess_resistance(case, kb.resistance, her2.loss_after_therapy, her2.heterogeneous)
-    drug_classes = {drug_id: drug.drug_class for drug_id, drug in kb.drugs.items()}
     therapy = options_for_line(
         case,
         her2,
         kb,
         region,
         level_for=kb.resistance.evidence_levels.oncokb_level_for,
-        resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), drug_classes, resistance),
+        resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), kb.drug_classes, resistance),
     )
     model = model_section(case, kb, top=options.model_top) if options.with_model else None
     safety, safety_warnings = manage_adverse_events(case, kb.safety)
-    warnings = _clinical_notes(case, matching_tier(her2), kb) + safety_warnings + list(resistance.warnings)
+    notes, notes_sources = _clinical_notes(case, matching_tier(her2), kb)
+    warnings = notes + safety_warnings + list(resistance.warnings)
     if her2.binary == "unknown":
         warnings.insert(0, "HER2 status unknown: HER2-directed options need an IHC (and, for IHC 2+, ISH) result")
-    dumped = [her2.model_dump(), [o.model_dump() for o in therapy.options], resistance.model_dump(), [s.model_dump() for s in safety]]
     generated_by = GeneratedBy(package_version=__version__, kb_version=kb.version, kb_sha256=kb.sha256, model_sha256=getattr(kb.model, "sha256", None))
     return Report(
         patient_id=case.patient_id,
@@ -111,5 +115,5 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
         safety=safety,
         warnings=warnings,
         trace=therapy.trace,
-        sources=_source_refs(dumped, kb),
+        sources=_source_refs(_cited(her2, therapy.options, resistance, safety, model) | notes_sources, kb),
     )

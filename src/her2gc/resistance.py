@@ -265,9 +265,7 @@ def mechanism_ids_for(gene: str, kind: str, protein_change: str | None, kb_resis
     Sample source and copy-number floors are not applied: an annotation row is one
     alteration out of clinical context, and the report applies them per case.
     """
-    # Callers holding the whole KnowledgeBase (formats/annotate.py) pass it as is; take its resistance part.
-    knowledge: ResistanceKnowledge = getattr(kb_resistance, "resistance", kb_resistance)
-    return list(knowledge.index.mechanism_ids(gene, kind, protein_change))
+    return list(kb_resistance.index.mechanism_ids(gene, kind, protein_change))
 
 
 def cautions_for_regimen(drugs: list[str], drug_classes: dict[str, str], findings: ResistanceSection) -> list[str]:

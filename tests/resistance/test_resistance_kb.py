@@ -197,11 +197,3 @@ def test_gene_indicators_for_mutations_name_their_changes(rk: ResistanceKnowledg
             if isinstance(indicator, GeneIndicator) and "mut" in indicator.kinds:
                 assert indicator.protein_changes or indicator.residues or indicator.any_protein_change, mechanism.id
 
-
-def test_mechanism_ids_for_accepts_the_whole_knowledge_base(rk: ResistanceKnowledge) -> None:
-    """formats/annotate.py passes the KnowledgeBase, whose `resistance` is the ResistanceKnowledge."""
-
-    class Holder:
-        resistance = rk
-
-    assert mechanism_ids_for("MET", "amp", None, Holder()) == ["met_amplification"]  # type: ignore[arg-type]

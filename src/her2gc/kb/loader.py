@@ -46,6 +46,7 @@ class KnowledgeBase:
     resistance: Any = None
     model: Any = None
     counts: Mapping[str, int] = field(default_factory=dict)
+    drug_classes: Mapping[str, str] = field(default_factory=dict)
 
     def entry(self, kind: str, entry_id: str) -> BaseModel:
         """One entry by kind and id, for ``her2gc kb show``."""
@@ -153,7 +154,8 @@ def load_kb_from(data_dir: Path) -> KnowledgeBase:
         model=model,
     )
     counts = {kind: len(table) for kind, table in _kind_tables(kb).items()}
-    kb = KnowledgeBase(**{**kb.__dict__, "counts": counts})
+    drug_classes = {drug_id: drug.drug_class for drug_id, drug in kb.drugs.items()}
+    kb = KnowledgeBase(**{**kb.__dict__, "counts": counts, "drug_classes": drug_classes})
     from her2gc.kb.checks import dangling_references
 
     problems = dangling_references(kb)

@@ -29,6 +29,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import biodivine_aeon as aeon
+import networkx as nx
+from biobalm.petri_net_translation import network_to_petrinet, place_to_variable, variable_to_place
+from biobalm.trappist_core import trappist
+
 from her2gc.errors import ComputationLimitError, InputError
 from her2gc.network.expr import evaluate, to_text
 
@@ -98,8 +103,6 @@ _compile_lock = threading.Lock()
 
 def _petri_transitions(model: LogicalModel) -> tuple[_Transition, ...]:
     """The model's Petri-net encoding (biobalm: implicants of each update), as plain tuples."""
-    import biodivine_aeon as aeon
-    from biobalm.petri_net_translation import network_to_petrinet, place_to_variable
 
     net = network_to_petrinet(aeon.BooleanNetwork.from_bnet(model.to_bnet()).infer_valid_graph())
     transitions = []
@@ -160,15 +163,13 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int]) -> dict[str, int]:
     return state
 
 
-def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str, int], free: list[str]) -> object:
+def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str, int], free: list[str]) -> nx.DiGraph:
     """The Petri net of the network restricted to the subspace ``state``.
 
     Transitions of fixed nodes, and transitions whose conditions contradict a
     fixed value, can never fire inside the subspace; conditions on fixed nodes
     always hold there. What remains is the encoding of the reduced network.
     """
-    import networkx as nx
-    from biobalm.petri_net_translation import variable_to_place
 
     net = nx.DiGraph()
     for var in free:
@@ -191,10 +192,9 @@ def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str,
 
 def _solve_remainder(model: LogicalModel, state: Mapping[str, int], free: list[str]) -> tuple[dict[str, int], ...]:
     """Minimal trap spaces inside the subspace ``state``, by biobalm's Trappist solver."""
-    from biobalm.trappist_core import trappist
 
     net = _reduced_petri_net(_compile(model).transitions, state, free)
-    spaces = trappist(net, problem="min")  # type: ignore[arg-type]
+    spaces = trappist(net, problem="min")
     return tuple({name: int(value) for name, value in space.items()} for space in spaces)
 
 
@@ -243,7 +243,6 @@ def reachable_attractors(
     state are returned. Exact symbolic reachability grows with the state space,
     so networks larger than ``max_nodes`` are refused with a clear error.
     """
-    import biodivine_aeon as aeon
 
     check_nodes(model, overrides, "a perturbation")
     check_nodes(model, initial, "the initial state")
