@@ -9,9 +9,10 @@ imports done; numbers are measured, printed as a Markdown table):
   3. Every ERBB2-amplified TCGA-STAD tumour in ../shared/data/tcga_stad:
      profile from segments (log2 ratio >= 1.0 amplification, <= -1.0 deletion,
      hg19 gene spans below) and non-silent MAF mutations; one screen each.
-  4. Peers on the AGS model, when a Python with them is given (--peers):
-     MaBoSS (10,000 trajectories per condition) and pydruglogics' prediction
-     step (GPL; only ever run here, never imported by the product).
+  4. Peers on the AGS model, run in another interpreter given by --peers (a
+     virtualenv with maboss+cmaboss and/or pydruglogics+pyboolnet): MaBoSS
+     (10,000 trajectories per condition) and pydruglogics' prediction step
+     (GPL; only ever run here, never imported by the product).
 """
 
 from __future__ import annotations
@@ -141,18 +142,45 @@ drugs = {"PI": "v_PI3K", "PD": "v_MEK", "CT": "v_GSK3", "BI": "v_p38alpha", "PK"
 conditions = [(d,) for d in drugs] + list(itertools.combinations(drugs, 2))
 out = {}
 try:
-    import maboss
+    import cmaboss, os, tempfile
+    rules = [line.split(",", 1) for line in open(AGS + "/ags_flobak2015.bnet").read().splitlines()[1:] if line.strip()]
+    folder = tempfile.mkdtemp()
     times = []
     for condition in conditions:
-        sim = maboss.loadBNet(AGS + "/ags_flobak2015.bnet")
-        sim.update_parameters(sample_count=10000, max_time=50, time_tick=1, thread_count=2)
-        for d in condition:
-            sim.mutate(drugs[d], "OFF")
-        start = time.perf_counter(); sim.run().get_last_states_probtraj(); times.append(time.perf_counter() - start)
+        off = {drugs[d] for d in condition}
+        nodes = []
+        for name, rule in rules:
+            name = name.strip()
+            logic = "0" if name in off else rule.replace("!", " NOT ").replace("&", " AND ").replace("|", " OR ")
+            nodes.append(f"Node {name} {{ logic = ({logic}); rate_up = @logic ? 1.0 : 0.0; rate_down = @logic ? 0.0 : 1.0; }}")
+        names = [name.strip() for name, _ in rules]
+        config = [f"[{n}].istate = 0.5 [0], 0.5 [1];" for n in names] + [f"{n}.is_internal = {0 if 'survival' in n else 1};" for n in names]
+        config += ["sample_count = 10000;", "max_time = 50;", "time_tick = 1;", "thread_count = 2;"]
+        open(os.path.join(folder, "m.bnd"), "w").write("\n".join(nodes) + "\n")
+        open(os.path.join(folder, "m.cfg"), "w").write("\n".join(config) + "\n")
+        start = time.perf_counter()
+        cmaboss.MaBoSSSim(network=os.path.join(folder, "m.bnd"), config=os.path.join(folder, "m.cfg")).run()
+        times.append(time.perf_counter() - start)
     out["maboss_per_condition_s"] = [min(times), max(times)]
     out["maboss_screen_s"] = sum(times)
 except Exception as error:
     out["maboss_error"] = repr(error)[:200]
+try:
+    import logging
+    logging.disable(logging.CRITICAL)
+    from pydruglogics.input.ModelOutputs import ModelOutputs
+    from pydruglogics.input.Perturbations import Perturbation
+    from pydruglogics.model.BooleanModel import BooleanModel
+    from pydruglogics.model.ModelPredictions import ModelPredictions
+    weights = {f"v_Prosurvival_b{i}": 1 for i in (1, 2, 3)} | {f"v_Antisurvival_b{i}": -1 for i in (1, 2, 3)}
+    model = BooleanModel(file=AGS + "/ags_flobak2015.bnet", attractor_tool="mpbn", attractor_type="trapspaces", model_name="ags")
+    start = time.perf_counter()
+    predictions = ModelPredictions(boolean_models=[model], perturbations=Perturbation(drug_data=[[d, t, "inhibits"] for d, t in drugs.items()]),
+                                   model_outputs=ModelOutputs(input_dictionary=weights), synergy_method="hsa")
+    predictions.run_simulations(parallel=False)
+    out["pydruglogics_predict_s"] = time.perf_counter() - start
+except Exception as error:
+    out["pydruglogics_error"] = repr(error)[:200]
 print(json.dumps(out))
 '''
 
@@ -166,7 +194,7 @@ def bench_peers(python: str) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peers", action="append", default=[], help="a Python interpreter with maboss/cmaboss installed")
+    parser.add_argument("--peers", action="append", default=[], help="a Python interpreter with maboss/cmaboss or pydruglogics installed")
     options = parser.parse_args()
     start = time.perf_counter()
     import her2gc.network  # noqa: F401

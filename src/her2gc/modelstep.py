@@ -7,18 +7,29 @@ caution or a trial idea, never a ranked option.
 from __future__ import annotations
 
 from her2gc.case import Case
-from her2gc.kb.loader import KnowledgeBase
-from her2gc.report import ModelSection, TraceItem
+from her2gc.report import Her2Status, ModelSection, TraceItem
 
 
-def model_section(case: Case, kb: KnowledgeBase, top: int) -> ModelSection | None:
-    """Top single drugs and pairs predicted for the case's alteration profile."""
+def her2_profile(her2: Her2Status) -> list[tuple[str, str]]:
+    """The tumour's HER2 state as a model alteration: ISH-amplified tumours are ERBB2
+    amplified, IHC-positive ones over-express ERBB2; after HER2 loss, neither."""
+    if her2.binary != "positive" or her2.loss_after_therapy:
+        return []
+    return [("ERBB2", "amp")] if her2.ish == "amplified" else [("ERBB2", "over")]
+
+
+def model_section(case: Case, her2: Her2Status, top: int) -> ModelSection:
+    """Top single drugs and combinations predicted for the case's alteration profile.
+
+    Among equal scores fewer drugs come first: a combination that adds nothing over one
+    of its drugs is not a better hypothesis.
+    """
     from her2gc import network
 
-    profile = sorted({(a.gene, a.kind) for a in case.alterations})
+    profile = sorted({(a.gene, a.kind) for a in case.alterations} | set(her2_profile(her2)))
     mapped = [alteration for alteration in profile if network.maps_alteration(*alteration)]
     unmapped = [f"{gene} {kind}" for gene, kind in profile if (gene, kind) not in mapped]
-    results = network.screen_profile(mapped, max_drugs=2)
+    results = sorted(network.screen_profile(mapped, max_drugs=2), key=lambda r: (-r.score, len(r.drugs), list(r.drugs)))
     predictions = [
         {
             "drugs": list(result.drugs),
@@ -38,4 +49,4 @@ def model_section(case: Case, kb: KnowledgeBase, top: int) -> ModelSection | Non
             sources=list(network.model_sources()),
         )
     ]
-    return ModelSection(predictions=predictions, trace=trace)
+    return ModelSection(predictions=predictions, trace=trace, model_sha256=network.her2_model().sha256)

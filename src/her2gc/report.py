@@ -119,16 +119,24 @@ class MechanismFinding(_Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
 
 
+class ActionDetail(_Frozen):
+    id: str
+    text: str
+    confirmed: bool = True
+
+
 class ResistanceSection(_Frozen):
     mechanisms: list[MechanismFinding] = Field(default_factory=list)
     ctdna_pattern: Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"] = "insufficient_data"
     actions: list[str] = Field(default_factory=list)
+    action_details: list[ActionDetail] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     trace: list[TraceItem] = Field(default_factory=list)
 
 
 class ModelSection(_Frozen):
     label: str = "model hypothesis (lowest evidence tier; never outranks clinical evidence)"
+    model_sha256: str | None = None
     predictions: list[dict[str, Any]] = Field(default_factory=list)
     trace: list[TraceItem] = Field(default_factory=list)
 

@@ -25,7 +25,7 @@ from her2gc.kb.schema_resistance import (
     ResistanceKnowledge,
     Strategy,
 )
-from her2gc.report import MechanismFinding, ResistanceSection, TraceItem
+from her2gc.report import ActionDetail, MechanismFinding, ResistanceSection, TraceItem
 from her2gc.report import Strategy as ReportStrategy
 from her2gc.resistance_ctdna import CtdnaAssessment, assess_ctdna, ctdna_actions
 
@@ -250,10 +250,16 @@ def assess_resistance(
                 sources=["seed000", "seed001"],
             )
         )
+    action_ids = _section_actions(ctdna_actions(ctdna, kb.ctdna_patterns), findings, kb)
     return ResistanceSection(
         mechanisms=findings,
         ctdna_pattern=ctdna.pattern,
-        actions=_section_actions(ctdna_actions(ctdna, kb.ctdna_patterns), findings, kb),
+        actions=action_ids,
+        action_details=[
+            ActionDetail(id=a, text=kb.actions_by_id[a].text, confirmed=kb.actions_by_id[a].confirmed)
+            for a in action_ids
+            if a in kb.actions_by_id
+        ],
         warnings=warnings,
         trace=[*ctdna.trace, *trace],
     )

@@ -80,8 +80,8 @@ def to_text(report: Report, width: int = 110) -> str:
         console.print(f"Resistance (ctDNA pattern: {report.resistance.ctdna_pattern})")
         for mech in report.resistance.mechanisms:
             console.print(f"  {mech.id} [{mech.level}, {mech.evidence_setting}] {', '.join(mech.alterations)}")
-        for action in report.resistance.actions:
-            console.print(f"  ! {action}")
+        for detail in report.resistance.action_details:
+            console.print(f"  ! {detail.text}" + ("" if detail.confirmed else " [unconfirmed]"))
     for prediction in report.model.predictions[:5]:
         console.print(f"Model hypothesis: {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})")
     for action in report.safety:
