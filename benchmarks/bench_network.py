@@ -188,7 +188,7 @@ print(json.dumps(out))
 def bench_peers(python: str) -> dict[str, object]:
     import json
 
-    completed = subprocess.run([python, "-c", PEER_SCRIPT, str(AGS)], capture_output=True, text=True, timeout=1800)
+    completed = subprocess.run([python, "-c", PEER_SCRIPT, str(AGS)], check=False, capture_output=True, text=True, timeout=1800)
     return json.loads(completed.stdout.strip().splitlines()[-1]) if completed.stdout.strip() else {"peer_error": completed.stderr[-300:]}
 
 

@@ -9,12 +9,11 @@ import random
 from pathlib import Path
 
 import pytest
+from network_helpers import ERBB, shared
 
 from her2gc.network import load_bnet
 from her2gc.network.bnet import LogicalModel
 from her2gc.network.engine import percolate, reachable_attractors, trap_space_attractors
-
-from network_helpers import ERBB, shared
 
 
 def _canonical(spaces: object) -> list[tuple[tuple[str, int], ...]]:
@@ -44,7 +43,7 @@ def _random_model(seed: int, size: int = 8) -> LogicalModel:
     for name in names:
         regulators = rng.sample(names, rng.randint(1, 3))
         literals = [("!" if rng.random() < 0.4 else "") + r for r in regulators]
-        ops = [rng.choice(" & | ".split(" ")) or "&" for _ in literals[1:]]
+        ops = [rng.choice(["", "&", "|", ""]) or "&" for _ in literals[1:]]
         rule = literals[0] + "".join(f" {op} {lit}" for op, lit in zip(ops, literals[1:]))
         lines.append(f"{name}, {rule}")
     return load_bnet("\n".join(lines) + "\n")
@@ -82,11 +81,11 @@ def _rule(model: LogicalModel, node: str) -> str:
 
 
 def test_percolation_is_sound_on_her2_model() -> None:
-    from her2gc.network import annotations, her2_model
+    from her2gc.network import her2_model, model_annotations
 
     model = her2_model()
-    state = percolate(model, annotations().initial_state)
-    attractors = trap_space_attractors(model, annotations().initial_state)
+    state = percolate(model, model_annotations().initial_state)
+    attractors = trap_space_attractors(model, model_annotations().initial_state)
     for attractor in attractors:
         assert all(attractor[node] == value for node, value in state.items())
 

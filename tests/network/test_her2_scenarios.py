@@ -82,11 +82,11 @@ def test_scenario(alterations: list[tuple[str, str]], drugs: list[str], expected
 
 def test_trastuzumab_induces_p27_and_adcc() -> None:
     """seed000: 曲妥珠单抗还能诱导细胞周期抑制蛋白p27上调…并通过激活抗体依赖性细胞毒性反应促进肿瘤细胞凋亡."""
-    from her2gc.network import annotations, her2_model
+    from her2gc.network import her2_model, model_annotations
     from her2gc.network.engine import trap_space_attractors
     from her2gc.network.her2 import panel_perturbations
 
-    fixed = {**annotations().initial_state, **panel_perturbations()["trastuzumab"]}
+    fixed = {**model_annotations().initial_state, **panel_perturbations()["trastuzumab"]}
     (attractor,) = trap_space_attractors(her2_model(), fixed)
     assert attractor["CDKN1B"] == 1 and attractor["ADCC"] == 1 and attractor["Apoptosis"] == 1
 

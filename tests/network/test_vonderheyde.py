@@ -20,11 +20,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from network_helpers import ERBB, shared
 
 from her2gc.network import load_bnet
 from her2gc.network.engine import reachable_attractors, trap_space_attractors
-
-from network_helpers import ERBB, shared
 
 DRUGS = ("v_trastuzumab", "v_pertuzumab", "v_erlotinib")
 READOUTS = ("v_AKT", "v_ERK1_2", "v_p70S6K", "v_CyclinD1", "v_CyclinB1", "v_RB")

@@ -13,11 +13,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-
-from her2gc.kb.yamlio import SAFE_LOADER
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from her2gc.errors import KnowledgeBaseError
+from her2gc.kb.yamlio import SAFE_LOADER
 
 AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
 DrugEffect = Literal[
@@ -184,7 +190,7 @@ class ModelSource(_Frozen):
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - safe loader
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as error:
         raise KnowledgeBaseError(f"{path}: cannot read ({' '.join(str(error).split())})") from error
 
@@ -221,9 +227,9 @@ def load_model_annotations(path: Path) -> ModelAnnotations:
     if sources_path.exists():
         own = {source.id for source in load_model_sources(sources_path)}
         seed_like = re.compile(r"^(seed00[0-4]|s00[0-4]r\d+)$")
-        entries = [*annotations.nodes, *annotations.drugs, *annotations.alterations]
-        for entry in entries:
-            for source in entry.sources:
-                if not seed_like.match(source) and source not in own:
-                    raise KnowledgeBaseError(f"{path}: source {source!r} is in neither the seeds nor {sources_path.name}")
+        cited = [s for n in annotations.nodes for s in n.sources] + [s for d in annotations.drugs for s in d.sources]
+        cited += [s for a in annotations.alterations for s in a.sources]
+        for source in cited:
+            if not seed_like.match(source) and source not in own:
+                raise KnowledgeBaseError(f"{path}: source {source!r} is in neither the seeds nor {sources_path.name}")
     return annotations

@@ -17,9 +17,9 @@ from her2gc.network.bnet import LogicalModel, load_bnet
 from her2gc.network.draw import draw
 from her2gc.network.druglogics import screen_bnet
 from her2gc.network.her2 import (
-    annotations,
     her2_model,
     maps_alteration,
+    model_annotations,
     model_sources,
     predict,
     screen_profile,
@@ -31,11 +31,11 @@ __all__ = [
     "LogicalModel",
     "Prediction",
     "ScreenResult",
-    "annotations",
     "draw",
     "her2_model",
     "load_bnet",
     "maps_alteration",
+    "model_annotations",
     "model_sources",
     "predict",
     "screen_bnet",

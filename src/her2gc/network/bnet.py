@@ -18,7 +18,14 @@ from pathlib import Path
 from types import MappingProxyType
 
 from her2gc.errors import InputError
-from her2gc.network.expr import Expr, ExpressionSyntaxError, Var, parse_expression, to_text, variables
+from her2gc.network.expr import (
+    Expr,
+    ExpressionSyntaxError,
+    Var,
+    parse_expression,
+    to_text,
+    variables,
+)
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _HEADER = re.compile(r"^\s*targets\s*,\s*factors\s*$", re.IGNORECASE)

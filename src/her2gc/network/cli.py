@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -39,11 +39,11 @@ def _case_profile(case_file: Path) -> tuple[list[tuple[str, str]], list[str], li
     from her2gc.network import maps_alteration
 
     case = read_case(case_file)
-    profile = sorted({(a.gene, a.kind) for a in case.alterations})
+    profile: list[tuple[str, str]] = sorted({(str(a.gene), str(a.kind)) for a in case.alterations})
     mapped = [alteration for alteration in profile if maps_alteration(*alteration)]
     skipped = [f"{gene}:{kind}" for gene, kind in profile if (gene, kind) not in mapped]
     therapy = getattr(case, "current_therapy", None)
-    drugs = list(getattr(therapy, "drugs", None) or [])
+    drugs = [str(d) for d in (getattr(therapy, "drugs", None) or [])]
     return mapped, skipped, drugs
 
 
@@ -53,8 +53,8 @@ def _emit(data: dict[str, object], text: str, output_format: str) -> None:
 
 @model_app.command()
 def predict(
-    alteration: Annotated[Optional[list[str]], typer.Option("--alteration", "-a", help="GENE:KIND, repeatable")] = None,
-    drug: Annotated[Optional[list[str]], typer.Option("--drug", "-d", help="drug (INN), repeatable")] = None,
+    alteration: Annotated[list[str] | None, typer.Option("--alteration", "-a", help="GENE:KIND, repeatable")] = None,
+    drug: Annotated[list[str] | None, typer.Option("--drug", "-d", help="drug (INN), repeatable")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
 ) -> None:
     """Predict the response of one alteration profile to one drug set."""
@@ -83,13 +83,13 @@ def _screen_text(rows: list[dict[str, object]], header: str) -> str:
 
 @model_app.command()
 def screen(
-    case_file: Annotated[Optional[Path], typer.Argument(metavar="CASE", help="case file (JSON/YAML, may be .gz)")] = None,
+    case_file: Annotated[Path | None, typer.Argument(metavar="CASE", help="case file (JSON/YAML, may be .gz)")] = None,
     max_drugs: Annotated[int, typer.Option("--max-drugs", help="largest combination size")] = 2,
-    bnet: Annotated[Optional[Path], typer.Option("--bnet", help="screen this .bnet model instead")] = None,
-    drug_panel: Annotated[Optional[Path], typer.Option("--drug-panel", help="DrugLogics drug panel (with --bnet)")] = None,
-    outputs: Annotated[Optional[Path], typer.Option("--outputs", help="DrugLogics model outputs (with --bnet)")] = None,
+    bnet: Annotated[Path | None, typer.Option("--bnet", help="screen this .bnet model instead")] = None,
+    drug_panel: Annotated[Path | None, typer.Option("--drug-panel", help="DrugLogics drug panel (with --bnet)")] = None,
+    outputs: Annotated[Path | None, typer.Option("--outputs", help="DrugLogics model outputs (with --bnet)")] = None,
     free_inputs: Annotated[bool, typer.Option("--free-inputs", help="treat nodes used but never defined as inputs")] = False,
-    top: Annotated[Optional[int], typer.Option("--top", help="show only the best N rows")] = None,
+    top: Annotated[int | None, typer.Option("--top", help="show only the best N rows")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
 ) -> None:
     """Rank single drugs and combinations for a case, or for any model with DrugLogics files."""
@@ -116,10 +116,10 @@ def screen(
 
 @model_app.command()
 def draw(
-    case_file: Annotated[Optional[Path], typer.Argument(metavar="CASE", help="case file whose alterations are marked")] = None,
+    case_file: Annotated[Path | None, typer.Argument(metavar="CASE", help="case file whose alterations are marked")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="SVG file to write")] = Path("model.svg"),
-    alteration: Annotated[Optional[list[str]], typer.Option("--alteration", "-a", help="GENE:KIND, repeatable")] = None,
-    drug: Annotated[Optional[list[str]], typer.Option("--drug", "-d", help="drug whose targets are marked, repeatable")] = None,
+    alteration: Annotated[list[str] | None, typer.Option("--alteration", "-a", help="GENE:KIND, repeatable")] = None,
+    drug: Annotated[list[str] | None, typer.Option("--drug", "-d", help="drug whose targets are marked, repeatable")] = None,
 ) -> None:
     """Draw the HER2 model (SVG, Graphviz) with altered nodes and drug targets marked."""
     from her2gc.network import draw as run_draw
@@ -139,13 +139,13 @@ def draw(
 @model_app.command("export-sbml")
 def export_sbml(
     output: Annotated[Path, typer.Option("-o", "--output", help="SBML-qual file to write")] = Path("her2_gastric.sbml"),
-    bnet: Annotated[Optional[Path], typer.Option("--bnet", help="export this .bnet model instead")] = None,
+    bnet: Annotated[Path | None, typer.Option("--bnet", help="export this .bnet model instead")] = None,
 ) -> None:
     """Export the HER2 model (or any .bnet model) to SBML-qual for GINsim / Cell Collective."""
-    from her2gc.network import annotations, her2_model, load_bnet, to_sbml_qual
+    from her2gc.network import her2_model, load_bnet, model_annotations, to_sbml_qual
 
     if bnet is not None:
         path = to_sbml_qual(load_bnet(bnet), output)
     else:
-        path = to_sbml_qual(her2_model(), output, initial=annotations().initial_state)
+        path = to_sbml_qual(her2_model(), output, initial=model_annotations().initial_state)
     sys.stdout.write(f"wrote {path}\n")

@@ -96,7 +96,12 @@ def draw(model: LogicalModel, alterations: Sequence[tuple[str, str]], drugs: Seq
     Alterations and drugs are mapped through the HER2 model's tables
     (``model.yaml``); for another model pass empty sequences.
     """
-    from her2gc.network.her2 import alteration_perturbations, annotations, panel_perturbations, resolve_drugs
+    from her2gc.network.her2 import (
+        alteration_perturbations,
+        model_annotations,
+        panel_perturbations,
+        resolve_drugs,
+    )
 
     altered = alteration_perturbations(alterations) if alterations else {}
     targets: dict[str, list[str]] = {}
@@ -106,7 +111,7 @@ def draw(model: LogicalModel, alterations: Sequence[tuple[str, str]], drugs: Seq
     for node in [*altered, *targets]:
         if node not in model.rules:
             raise InputError(f"{model.name}: node {node} of the HER2 tables is not in this model; draw it without alterations and drugs")
-    readouts = tuple(annotations().readouts.weights) if set(annotations().readouts.weights) <= set(model.nodes) else ()
+    readouts = tuple(model_annotations().readouts.weights) if set(model_annotations().readouts.weights) <= set(model.nodes) else ()
     path = Path(out_path)
     render_svg(to_dot(model, altered, targets, readouts), path)
     return path

@@ -84,10 +84,10 @@ def screen_bnet(
     Inputs the model leaves free are explored at every value. Drug names are the
     panel's own; the limits are those of the packaged model's ``model.yaml``.
     """
-    from her2gc.network.her2 import annotations
+    from her2gc.network.her2 import model_annotations
 
     model = load_bnet(Path(bnet_path), free_inputs=free_inputs)
-    limits = annotations().screen
+    limits = model_annotations().screen
     weights = read_model_outputs(Path(outputs_path), model)
     setup = ScreenSetup(
         model=model,

@@ -31,7 +31,11 @@ from typing import TYPE_CHECKING
 
 import biodivine_aeon as aeon
 import networkx as nx
-from biobalm.petri_net_translation import network_to_petrinet, place_to_variable, variable_to_place
+from biobalm.petri_net_translation import (
+    network_to_petrinet,
+    place_to_variable,
+    variable_to_place,
+)
 from biobalm.trappist_core import trappist
 
 from her2gc.errors import ComputationLimitError, InputError
@@ -259,6 +263,6 @@ def reachable_attractors(
     found = aeon.Attractors.attractors(graph, reached)
     results = []
     for attractor in found:
-        space = attractor.vertices().enclosing_named_subspace()
+        space = attractor.vertices().enclosing_named_subspace() or {}
         results.append({node: (int(space[node]) if node in space else None) for node in model.nodes})
     return tuple(results)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +39,7 @@ class Or:
     args: tuple[Expr, ...]
 
 
-Expr = Union[Const, Var, Not, And, Or]
+Expr = Const | Var | Not | And | Or
 
 TRUE = Const(True)
 FALSE = Const(False)

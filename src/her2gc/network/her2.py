@@ -36,7 +36,7 @@ def _data_dir() -> Path:
 
 
 @functools.cache
-def annotations() -> ModelAnnotations:
+def model_annotations() -> ModelAnnotations:
     """The validated ``model.yaml`` (loaded once)."""
     return load_model_annotations(_data_dir() / "model.yaml")
 
@@ -58,7 +58,7 @@ def _check_against_model(model: LogicalModel, notes: ModelAnnotations) -> None:
 @functools.cache
 def her2_model() -> LogicalModel:
     """The packaged HER2 gastric model, checked against its annotations (loaded once)."""
-    notes = annotations()
+    notes = model_annotations()
     path = Path(str(resources.files("her2gc.network") / "models" / notes.bnet))
     model = load_bnet(path)
     _check_against_model(model, notes)
@@ -67,8 +67,9 @@ def her2_model() -> LogicalModel:
 
 def model_sources() -> tuple[str, ...]:
     """Every source id the model's annotations cite."""
-    notes = annotations()
-    ids = {s for entry in (*notes.nodes, *notes.drugs, *notes.alterations) for s in entry.sources}
+    notes = model_annotations()
+    ids = {s for n in notes.nodes for s in n.sources} | {s for d in notes.drugs for s in d.sources}
+    ids |= {s for a in notes.alterations for s in a.sources}
     return tuple(sorted(ids))
 
 
@@ -105,7 +106,7 @@ def normalise_alteration(gene: str, kind: str) -> tuple[str, str]:
 def _alteration_table() -> dict[tuple[str, str], dict[str, int]]:
     return {
         (entry.gene, kind): {p.node: p.value for p in entry.perturbations}
-        for entry in annotations().alterations
+        for entry in model_annotations().alterations
         for kind in entry.kinds
     }
 
@@ -136,7 +137,7 @@ def alteration_perturbations(alterations: Sequence[tuple[str, str]]) -> dict[str
 @functools.cache
 def panel_perturbations() -> dict[str, dict[str, int]]:
     """Drug (lower-case INN) -> node settings, in the order of model.yaml."""
-    return {entry.drug: {p.node: p.value for p in entry.perturbations} for entry in annotations().drugs}
+    return {entry.drug: {p.node: p.value for p in entry.perturbations} for entry in model_annotations().drugs}
 
 
 def resolve_drugs(drugs: Sequence[str]) -> tuple[str, ...]:
@@ -152,7 +153,7 @@ def resolve_drugs(drugs: Sequence[str]) -> tuple[str, ...]:
 
 
 def _setup(panel: Mapping[str, Mapping[str, int]]) -> ScreenSetup:
-    notes = annotations()
+    notes = model_annotations()
     return ScreenSetup(
         model=her2_model(),
         panel=panel,
@@ -168,7 +169,7 @@ def _setup(panel: Mapping[str, Mapping[str, int]]) -> ScreenSetup:
 
 def predict(alterations: Sequence[tuple[str, str]], drugs: Sequence[str]) -> Prediction:
     """The model's prediction for one alteration profile under one drug set."""
-    notes = annotations()
+    notes = model_annotations()
     model = her2_model()
     names = resolve_drugs(drugs)
     altered = alteration_perturbations(alterations)
@@ -201,7 +202,7 @@ def predict(alterations: Sequence[tuple[str, str]], drugs: Sequence[str]) -> Pre
 @functools.lru_cache(maxsize=4096)
 def _cached_screen(profile: frozenset[tuple[str, int]], max_drugs: int, panel: tuple[str, ...]) -> tuple[ScreenResult, ...]:
     full = panel_perturbations()
-    base = merge_perturbations(annotations().initial_state, dict(profile))
+    base = merge_perturbations(model_annotations().initial_state, dict(profile))
     return tuple(run_screen(_setup({name: full[name] for name in panel}), base, max_drugs))
 
 
