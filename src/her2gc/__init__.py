@@ -30,7 +30,7 @@ _PUBLIC = {
     "Report": "her2gc.report",
 }
 
-__all__ = sorted([*_PUBLIC, "__version__"])
+__all__ = ["Case", "EvaluationOptions", "Her2gcError", "InputError", "KnowledgeBase", "Report", "__version__", "evaluate", "load_kb", "read_case"]
 
 if TYPE_CHECKING:
     from her2gc.case import Case

@@ -74,11 +74,10 @@ def _all_entries(kb: KnowledgeBase) -> Iterator[tuple[str, BaseModel]]:
             yield f"{kind} {entry.id}", entry  # type: ignore[attr-defined]
     yield "her2_rules", kb.her2_rules
     yield "safety", kb.safety
-    if kb.resistance is not None:
-        for name in ("mechanisms", "ncrna", "ctdna_patterns", "evidence_levels"):
-            for index, entry in enumerate(_as_list(getattr(kb.resistance, name, []))):
-                yield f"{name}[{index}]", entry
-    if isinstance(kb.model, BaseModel):
+    for name in ("mechanisms", "ncrna", "ctdna_patterns", "evidence_levels"):
+        for index, entry in enumerate(_as_list(getattr(kb.resistance, name))):
+            yield f"{name}[{index}]", entry
+    if kb.model is not None:
         yield "model", kb.model
 
 

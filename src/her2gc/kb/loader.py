@@ -12,16 +12,20 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb import schema as s
+from her2gc.kb.schema_resistance import ResistanceKnowledge, build_resistance_knowledge
 from her2gc.kb.schema_rules import Her2Rules, SafetyRules
 from her2gc.kb.vocabulary import DATA_DIR
 from her2gc.kb.yamlio import read_yaml
+
+if TYPE_CHECKING:
+    from her2gc.kb.schema_model import ModelAnnotations
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -43,10 +47,16 @@ class KnowledgeBase:
     genes: Mapping[str, s.Gene]
     her2_rules: Her2Rules
     safety: SafetyRules
-    resistance: Any = None
-    model: Any = None
+    resistance: ResistanceKnowledge
+    data_dir: Path
     counts: Mapping[str, int] = field(default_factory=dict)
     drug_classes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def model(self) -> ModelAnnotations | None:
+        """The logical model's annotations (``model.yaml``), read on first use: only the
+        mechanistic model and ``kb check`` need them, not every evaluation."""
+        return _model_annotations(self.data_dir)
 
     def entry(self, kind: str, entry_id: str) -> BaseModel:
         """One entry by kind and id, for ``her2gc kb show``."""
@@ -69,9 +79,8 @@ def _kind_tables(kb: KnowledgeBase) -> dict[str, Mapping[str, Any]]:
         "contraindication": {c.id: c for c in kb.contraindications},
         "gene": kb.genes,
     }
-    if kb.resistance is not None:
-        tables["mechanism"] = {m.id: m for m in kb.resistance.mechanisms}
-        tables["ncrna"] = {n.id: n for n in kb.resistance.ncrna}
+    tables["mechanism"] = {m.id: m for m in kb.resistance.mechanisms}
+    tables["ncrna"] = {n.id: n for n in kb.resistance.ncrna}
     return tables
 
 
@@ -121,21 +130,18 @@ def fingerprint(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _optional_parts(data_dir: Path) -> tuple[Any, Any]:
+@functools.cache
+def _model_annotations(data_dir: Path) -> ModelAnnotations | None:
     from her2gc.kb.schema_model import load_model_annotations
-    from her2gc.kb.schema_resistance import build_resistance_knowledge
 
-    resistance = build_resistance_knowledge(data_dir)
-    model_path = data_dir / "model.yaml"
-    model = load_model_annotations(model_path) if model_path.exists() else None
-    return resistance, model
+    path = data_dir / "model.yaml"
+    return load_model_annotations(path) if path.exists() else None
 
 
 def load_kb_from(data_dir: Path) -> KnowledgeBase:
     """Load and validate the knowledge base in ``data_dir``; KnowledgeBaseError if invalid."""
     her2_rules = _validate(Her2Rules, _read_yaml(data_dir / "her2_rules.yaml"), "her2_rules.yaml")
     safety = _validate(SafetyRules, _read_yaml(data_dir / "safety.yaml"), "safety.yaml")
-    resistance, model = _optional_parts(data_dir)
     kb = KnowledgeBase(
         version=her2_rules.version,
         sha256=fingerprint(data_dir),
@@ -150,8 +156,8 @@ def load_kb_from(data_dir: Path) -> KnowledgeBase:
         genes=_index(_entries(data_dir, "genes", s.Gene), "symbol", "gene"),
         her2_rules=her2_rules,
         safety=safety,
-        resistance=resistance,
-        model=model,
+        resistance=build_resistance_knowledge(data_dir),
+        data_dir=data_dir,
     )
     counts = {kind: len(table) for kind, table in _kind_tables(kb).items()}
     drug_classes = {drug_id: drug.drug_class for drug_id, drug in kb.drugs.items()}

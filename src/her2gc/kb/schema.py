@@ -18,7 +18,7 @@ ApprovalStatus = Literal["approved", "conditional", "not_approved", "trial_only"
 
 
 class Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Sourced(Entry):

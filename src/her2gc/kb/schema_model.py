@@ -41,7 +41,7 @@ _SOURCE_ID = re.compile(r"^(seed00[0-4]|s00[0-4]r\d+|[a-z][a-z0-9_]*\d{4}[a-z]?)
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _check_source_ids(ids: tuple[str, ...]) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ Direction = Literal["up", "down"]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class GeneIndicator(_Entry):

@@ -14,7 +14,7 @@ IhcScore = Literal["0", "1+", "2+", "3+"]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class IhcCriterion(_Entry):

@@ -14,7 +14,8 @@ from importlib import resources
 from pathlib import Path
 
 from her2gc.errors import KnowledgeBaseError, UnknownEntityError
-from her2gc.kb.schema_model import ModelAnnotations, load_model_annotations
+from her2gc.kb.loader import load_kb
+from her2gc.kb.schema_model import ModelAnnotations
 from her2gc.network.bnet import LogicalModel, load_bnet
 from her2gc.network.engine import trap_space_attractors
 from her2gc.network.results import Prediction, ScreenResult
@@ -31,14 +32,12 @@ from her2gc.network.screen import (
 _P95_NAMES = {"p95her2", "p95-her2", "p95"}
 
 
-def _data_dir() -> Path:
-    return Path(str(resources.files("her2gc.kb") / "data"))
-
-
-@functools.cache
 def model_annotations() -> ModelAnnotations:
-    """The validated ``model.yaml`` (loaded once)."""
-    return load_model_annotations(_data_dir() / "model.yaml")
+    """The validated ``model.yaml`` of the packaged knowledge base (loaded once, there)."""
+    notes = load_kb().model
+    if notes is None:
+        raise KnowledgeBaseError("the knowledge base has no model.yaml")
+    return notes
 
 
 def _check_against_model(model: LogicalModel, notes: ModelAnnotations) -> None:
