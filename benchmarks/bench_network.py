@@ -46,6 +46,7 @@ def _clear_caches() -> None:
     from her2gc.network import engine, her2
 
     engine._remainder_cache.items.clear()
+    engine._percolation_cache.items.clear()
     engine._compiled_models.clear()
     her2._cached_screen.cache_clear()
 

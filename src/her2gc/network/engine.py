@@ -23,9 +23,11 @@ oscillates / is free inside the attractor).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,6 +74,18 @@ class _Lru:
 
 
 _remainder_cache = _Lru(_CACHE_SIZE)
+# Percolation results by perturbation: a screen's prefetch and its sequential pass share them.
+_percolation_cache = _Lru(_CACHE_SIZE)
+
+
+def _percolated(model: LogicalModel, fixed: Mapping[str, int]) -> dict[str, int]:
+    key = (model.sha256, frozenset(fixed.items()))
+    state = _percolation_cache.get(key)
+    if state is None:
+        check_nodes(model, fixed, "a perturbation")
+        state = percolate(model, fixed)
+        _percolation_cache.put(key, state)
+    return state  # type: ignore[return-value]
 
 
 def check_nodes(model: LogicalModel, values: Mapping[str, int], what: str) -> None:
@@ -202,14 +216,63 @@ def _solve_remainder(model: LogicalModel, state: Mapping[str, int], free: list[s
     return tuple({name: int(value) for name, value in space.items()} for space in spaces)
 
 
+# The model a forked solver process works on: set before the fork, inherited by the children.
+_child_model: LogicalModel | None = None
+
+
+def _solve_in_child(state: dict[str, int], free: list[str]) -> tuple[dict[str, int], ...]:
+    assert _child_model is not None
+    return _solve_remainder(_child_model, state, free)
+
+
+def solver_workers() -> int:
+    """Processes for parallel solving: the cores this process may use, at most 2 per the
+    project's target machine class, and 1 where ``fork`` is unavailable."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, 2))
+
+
+def prefetch(model: LogicalModel, fixed_sets: Sequence[Mapping[str, int]], timeout_s: float, min_batch: int = 8) -> None:
+    """Solve the trap spaces of many perturbations at once, in parallel processes.
+
+    Screens ask for dozens of perturbations; after percolation each distinct
+    remainder is one independent solver call, so they are spread over the cores and
+    their answers put in the cache the sequential screen then reads. Small batches
+    stay in this process (a fork costs more than a few solver calls). Raises
+    ``multiprocessing.TimeoutError`` past ``timeout_s``.
+    """
+    global _child_model
+    pending: dict[tuple[str, frozenset[tuple[str, int]]], tuple[dict[str, int], list[str]]] = {}
+    for fixed in fixed_sets:
+        state = _percolated(model, fixed)
+        if len(state) == len(model.nodes):
+            continue
+        key = (model.sha256, frozenset(state.items()))
+        if key not in pending and _remainder_cache.get(key) is None:
+            pending[key] = (state, [node for node in model.nodes if node not in state])
+    workers = solver_workers()
+    if workers < 2 or len(pending) < min_batch:
+        return
+    _compile(model)
+    _child_model = model
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            solved = pool.starmap_async(_solve_in_child, list(pending.values())).get(timeout=timeout_s)
+    finally:
+        _child_model = None
+    for key, remainder in zip(pending, solved):
+        _remainder_cache.put(key, remainder)
+
+
 def trap_space_attractors(model: LogicalModel, fixed: Mapping[str, int]) -> tuple[dict[str, int | None], ...]:
     """Minimal trap spaces of ``model`` with ``fixed`` nodes held at their values.
 
     Inputs (``x, x``) that ``fixed`` leaves open are free: every value of them is
     explored, as the most permissive semantics does from a partial state.
     """
-    check_nodes(model, fixed, "a perturbation")
-    state = percolate(model, fixed)
+    state = _percolated(model, fixed)
     if len(state) == len(model.nodes):
         return (dict(state),)
     free = [node for node in model.nodes if node not in state]

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from her2gc.errors import ComputationLimitError, InputError
 from her2gc.network.bnet import LogicalModel
-from her2gc.network.engine import trap_space_attractors
+from her2gc.network.engine import prefetch, trap_space_attractors
 from her2gc.network.results import Response, ScreenResult
 
 Attractors = tuple[Mapping[str, int | None], ...]
@@ -126,10 +127,16 @@ def run_screen(setup: ScreenSetup, base: Mapping[str, int], max_drugs: int) -> l
     names = list(setup.panel)
     check_limits(setup, len(names), max_drugs)
     deadline = time.monotonic() + setup.time_limit_s
+    combos = drug_sets(names, max_drugs)
+    try:
+        conditions = [dict(base)] + [merge_perturbations(base, *(setup.panel[d] for d in combo)) for combo in combos]
+        prefetch(setup.model, conditions, setup.time_limit_s)
+    except multiprocessing.TimeoutError:
+        raise ComputationLimitError(f"the screen ran past its time limit of {setup.time_limit_s:g} s") from None
     untreated = inhibition_score(trap_space_attractors(setup.model, dict(base)), setup.weights)
     scores: dict[tuple[str, ...], float] = {}
     rows: list[ScreenResult] = []
-    for combo in drug_sets(names, max_drugs):
+    for combo in combos:
         if time.monotonic() > deadline:
             raise ComputationLimitError(
                 f"the screen ran past its time limit of {setup.time_limit_s:g} s after {len(rows)} drug sets"
