@@ -42,9 +42,10 @@ def classify_term(term: str) -> str:
 
 def classify_terms(terms: pa.Array) -> pa.Array:
     """Vectorised :func:`classify_term` over a column (classifies each distinct term once)."""
-    unique = pc.unique(terms)
-    classes = pa.array([classify_term(t) if t is not None else UNKNOWN for t in unique.to_pylist()], pa.string())
-    return pc.take(classes, pc.index_in(terms, value_set=unique))
+    encoded = pc.dictionary_encode(terms, null_encoding="encode")
+    distinct = encoded.dictionary.to_pylist()
+    classes = pa.array([classify_term(t) if t is not None else UNKNOWN for t in distinct], pa.string())
+    return pc.take(classes, encoded.indices)
 
 
 def refine_hotspots(genes: pa.Array, changes: pa.Array, classes: pa.Array) -> pa.Array:
