@@ -7,6 +7,8 @@ no clock, no globals: the same inputs give the same report.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -77,8 +79,13 @@ def _cited(her2: Her2Status, options: Sequence[Option], resistance: ResistanceSe
     return ids
 
 
+@functools.lru_cache(maxsize=8192)
+def _source_ref(source_id: str, citation: str, doi: str | None) -> SourceRef:
+    return SourceRef(id=source_id, citation=citation, doi=doi)
+
+
 def _source_refs(ids: Iterable[str], kb: KnowledgeBase) -> list[SourceRef]:
-    return [SourceRef(id=sid, citation=kb.sources[sid].citation, doi=kb.sources[sid].doi) for sid in sorted(ids) if sid in kb.sources]
+    return [_source_ref(sid, kb.sources[sid].citation, kb.sources[sid].doi) for sid in sorted(ids) if sid in kb.sources]
 
 
 def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None) -> Report:

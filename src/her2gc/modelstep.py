@@ -6,6 +6,8 @@ caution or a trial idea, never a ranked option.
 
 from __future__ import annotations
 
+import functools
+
 from her2gc.case import Case
 from her2gc.report import Her2Status, ModelSection, TraceItem
 
@@ -18,15 +20,11 @@ def her2_profile(her2: Her2Status) -> list[tuple[str, str]]:
     return [("ERBB2", "amp")] if her2.ish == "amplified" else [("ERBB2", "over")]
 
 
-def model_section(case: Case, her2: Her2Status, top: int) -> ModelSection:
-    """Top single drugs and combinations predicted for the case's alteration profile.
-
-    Among equal scores fewer drugs come first: a combination that adds nothing over one
-    of its drugs is not a better hypothesis.
-    """
+@functools.lru_cache(maxsize=4096)
+def _screened(profile: tuple[tuple[str, str], ...], top: int) -> ModelSection:
+    """The model section for one alteration profile (patients share profiles, so it is kept)."""
     from her2gc import network
 
-    profile = sorted({(a.gene, a.kind) for a in case.alterations} | set(her2_profile(her2)))
     mapped = [alteration for alteration in profile if network.maps_alteration(*alteration)]
     unmapped = [f"{gene} {kind}" for gene, kind in profile if (gene, kind) not in mapped]
     results = sorted(network.screen_profile(mapped, max_drugs=2), key=lambda r: (-r.score, len(r.drugs), list(r.drugs)))
@@ -50,3 +48,13 @@ def model_section(case: Case, her2: Her2Status, top: int) -> ModelSection:
         )
     ]
     return ModelSection(predictions=predictions, trace=trace, model_sha256=network.her2_model().sha256)
+
+
+def model_section(case: Case, her2: Her2Status, top: int) -> ModelSection:
+    """Top single drugs and combinations predicted for the case's alteration profile.
+
+    Among equal scores fewer drugs come first: a combination that adds nothing over one
+    of its drugs is not a better hypothesis.
+    """
+    profile = tuple(sorted({(a.gene, a.kind) for a in case.alterations} | set(her2_profile(her2))))
+    return _screened(profile, top)

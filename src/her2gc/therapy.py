@@ -110,6 +110,17 @@ def trial_outcomes(trial: Trial, regimen_id: str) -> list[Outcome]:
     return [Outcome(trial=trial.id, analysis=analysis, **values) for analysis, values in by_analysis.items() if values]  # type: ignore[arg-type]
 
 
+# Outcomes depend only on the knowledge base, the trial and the regimen: computed once each.
+_OUTCOMES: dict[tuple[str, str, str], tuple[Outcome, ...]] = {}
+
+
+def _outcomes(kb: KnowledgeBase, trial_id: str, regimen_id: str) -> tuple[Outcome, ...]:
+    key = (kb.sha256, trial_id, regimen_id)
+    if key not in _OUTCOMES:
+        _OUTCOMES[key] = tuple(trial_outcomes(kb.trials[trial_id], regimen_id))
+    return _OUTCOMES[key]
+
+
 def _evidence(rec: Recommendation, level_for: Callable[[str], str]) -> Evidence:
     return Evidence(escat=rec.escat, level=level_for(rec.escat), setting=rec.evidence_setting, category=rec.category, trials=list(rec.trials), endorsements=list(rec.endorsements))
 
@@ -131,7 +142,7 @@ def build_option(rec: Recommendation, case: Case, her2: Her2Status, patient: Pat
     if anti_her2 and her2.heterogeneous:
         cautions.append("HER2 is heterogeneous across specimens: " + kb.her2_rules.heterogeneity_note)
     cautions += resistance_cautions(regimen.drugs)
-    outcomes = [o for trial_id in rec.trials if trial_id in kb.trials for o in trial_outcomes(kb.trials[trial_id], rec.regimen_id)]
+    outcomes = [o for trial_id in rec.trials if trial_id in kb.trials for o in _outcomes(kb, trial_id, rec.regimen_id)]
     option = Option(
         rank=0,
         regimen_id=rec.regimen_id,
