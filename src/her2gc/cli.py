@@ -44,6 +44,9 @@ def evaluate(
     seg: Annotated[Optional[Path], typer.Option(help="segmented copy number (.seg)")] = None,
     ctdna: Annotated[Optional[Path], typer.Option(help="ctDNA timepoints (CSV)")] = None,
     sample: Annotated[Optional[str], typer.Option(help="sample id to take from multi-sample files")] = None,
+    build: Annotated[str, typer.Option(help="genome build of --seg: GRCh37 | GRCh38")] = "GRCh37",
+    cn_method: Annotated[Optional[str], typer.Option(help="segment calls: arm_relative (default) | fixed")] = None,
+    amp_threshold: Annotated[Optional[float], typer.Option(help="fixed method: amplified when log2 ratio >= this")] = None,
     ish_signals_rule: Annotated[bool, typer.Option(help="also count >= 6 HER2 signals per cell as ISH-amplified (unconfirmed rule)")] = False,
     model: Annotated[bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses")] = True,
 ) -> None:
@@ -59,7 +62,9 @@ def evaluate(
     if any(path is not None for path in (maf, vcf, cna, seg, ctdna)):
         from her2gc.formats.cli import load_sequencing_into_case
 
-        case = load_sequencing_into_case(case, maf=maf, vcf=vcf, cna=cna, seg=seg, ctdna=ctdna, sample=sample)
+        case = load_sequencing_into_case(
+            case, maf=maf, vcf=vcf, cna=cna, seg=seg, ctdna=ctdna, sample=sample, build=build, cn_method=cn_method, amp_threshold=amp_threshold
+        )
     options = EvaluationOptions(region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model)
     report = run_evaluation(case, load_kb(), options)
     _write(render(report, output_format), output)
