@@ -22,6 +22,7 @@ import csv
 import gzip
 import subprocess
 import sys
+import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -58,10 +59,17 @@ def bench_ags() -> dict[str, float]:
     _clear_caches()
     start = time.perf_counter()
     screen_bnet(*args)
-    cold = time.perf_counter() - start
+    first = time.perf_counter() - start
+    # Cold = every cache cleared, engines already imported: the cost of one screen.
+    colds = []
+    for _ in range(7):
+        _clear_caches()
+        start = time.perf_counter()
+        screen_bnet(*args)
+        colds.append(time.perf_counter() - start)
     start = time.perf_counter()
     screen_bnet(*args)
-    return {"ags_cold_s": cold, "ags_warm_s": time.perf_counter() - start}
+    return {"ags_first_in_process_s": first, "ags_cold_s": statistics.median(colds), "ags_warm_s": time.perf_counter() - start}
 
 
 def bench_patient() -> dict[str, float]:
