@@ -102,6 +102,13 @@ def _oncotator(value: str, text: str) -> str:
     return value
 
 
+def _not_final(column: pa.Array) -> pa.Array:
+    """``_NOT_FINAL`` without a regular-expression pass: ``fsX`` anywhere, or a digit then a
+    final ``X`` (plain substring and slice kernels are ten times cheaper on 178k rows)."""
+    digit_then_x = pc.and_(pc.ends_with(column, "X"), pc.utf8_is_digit(pc.utf8_slice_codeunits(column, -2, -1)))
+    return pc.or_(pc.match_substring(column, "fsX"), digit_then_x)
+
+
 def normalise_protein_array(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """Normalised column and a boolean mask of values that are present but not protein changes.
 
@@ -110,9 +117,7 @@ def normalise_protein_array(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Arra
     column = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     column = pc.cast(column, pa.string())
     # Most MAF values are already canonical (HGVSp_Short): they skip the rewriting passes.
-    done = pc.fill_null(
-        pc.and_(pc.match_substring_regex(column, CANONICAL.pattern), pc.invert(pc.match_substring_regex(column, _NOT_FINAL))), False
-    )
+    done = pc.fill_null(pc.and_(pc.match_substring_regex(column, CANONICAL.pattern), pc.invert(_not_final(column))), False)
     if pc.all(done).as_py():
         return column, pa.array([False] * len(column), pa.bool_())
     if pc.any(done).as_py():
