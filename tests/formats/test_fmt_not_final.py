@@ -6,7 +6,7 @@ import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from her2gc.formats.protein import _NOT_FINAL, _not_final
@@ -18,6 +18,7 @@ SPELLINGS = st.one_of(
 )
 
 
+@settings(deadline=None)
 @given(st.lists(SPELLINGS, max_size=30))
 def test_not_final_matches_regex(values: list[str | None]) -> None:
     got = pc.fill_null(_not_final(pa.array(values, pa.string())), False).to_pylist()
