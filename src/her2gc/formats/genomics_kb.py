@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from her2gc.errors import InputError
-from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.vocabulary import DATA_DIR, gene_aliases
 from her2gc.kb.yamlio import read_yaml
 
 Build = Literal["GRCh37", "GRCh38"]
@@ -38,14 +38,9 @@ def genes() -> tuple[dict[str, Any], ...]:
     return tuple(_load("genes.yaml") or [])
 
 
-@functools.cache
 def alias_table() -> dict[str, str]:
-    """Upper-case symbol or alias -> HGNC symbol (the same table as her2gc.kb.vocabulary)."""
-    table: dict[str, str] = {}
-    for entry in genes():
-        for spelling in [entry["symbol"], *(entry.get("aliases") or [])]:
-            table[str(spelling).strip().upper()] = str(entry["symbol"])
-    return table
+    """Upper-case symbol or alias -> HGNC symbol."""
+    return gene_aliases()
 
 
 @functools.cache

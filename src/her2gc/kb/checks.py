@@ -74,6 +74,10 @@ def _all_entries(kb: KnowledgeBase) -> Iterator[tuple[str, BaseModel]]:
             yield f"{kind} {entry.id}", entry  # type: ignore[attr-defined]
     yield "her2_rules", kb.her2_rules
     yield "safety", kb.safety
+    for index, hotspot in enumerate(kb.hotspots):
+        yield f"hotspots[{index}]", hotspot
+    yield "variant_classes", kb.variant_classes
+    yield "copy_number", kb.copy_number
     for name in ("mechanisms", "ncrna", "ctdna_patterns", "evidence_levels"):
         for index, entry in enumerate(_as_list(getattr(kb.resistance, name))):
             yield f"{name}[{index}]", entry

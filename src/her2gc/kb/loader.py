@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb import schema as s
+from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
 from her2gc.kb.schema_resistance import ResistanceKnowledge, build_resistance_knowledge
 from her2gc.kb.schema_rules import Her2Rules, SafetyRules
 from her2gc.kb.vocabulary import DATA_DIR
@@ -48,6 +49,9 @@ class KnowledgeBase:
     her2_rules: Her2Rules
     safety: SafetyRules
     resistance: ResistanceKnowledge
+    hotspots: tuple[Hotspot, ...]
+    variant_classes: VariantClasses
+    copy_number: CopyNumberRules
     data_dir: Path
     counts: Mapping[str, int] = field(default_factory=dict)
     drug_classes: Mapping[str, str] = field(default_factory=dict)
@@ -157,6 +161,9 @@ def load_kb_from(data_dir: Path) -> KnowledgeBase:
         her2_rules=her2_rules,
         safety=safety,
         resistance=build_resistance_knowledge(data_dir),
+        hotspots=tuple(_entries(data_dir, "hotspots", Hotspot)),
+        variant_classes=_validate(VariantClasses, _read_yaml(data_dir / "variant_classes.yaml"), "variant_classes.yaml"),
+        copy_number=_validate(CopyNumberRules, _read_yaml(data_dir / "copy_number.yaml"), "copy_number.yaml"),
         data_dir=data_dir,
     )
     counts = {kind: len(table) for kind, table in _kind_tables(kb).items()}
