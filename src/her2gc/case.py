@@ -223,7 +223,7 @@ def _ascending(dates: list[dt.date | None]) -> int | None:
 class Case(_Frozen):
     """One patient (``schema: her2gc.case/1``)."""
 
-    schema_: Literal["her2gc.case/1"] = Field(default=CASE_SCHEMA, alias="schema")
+    schema_: Literal["her2gc.case/1"] = Field(default="her2gc.case/1", alias="schema")
     patient_id: str = Field(min_length=1)
     region: Region | None = None
     tumour: Tumour
@@ -263,9 +263,9 @@ class Case(_Frozen):
         for index, line in enumerate(lines):
             if line.line != index + 1:
                 raise ValueError(f"treatment_history[{index}].line is {line.line}, expected {index + 1} (lines oldest first)")
-        index = _ascending([line.start for line in lines])
-        if index is not None:
-            raise ValueError(f"treatment_history[{index}] starts before the line listed before it")
+        out_of_order = _ascending([line.start for line in lines])
+        if out_of_order is not None:
+            raise ValueError(f"treatment_history[{out_of_order}] starts before the line listed before it")
         return lines
 
     @property

@@ -117,7 +117,7 @@ def kb_show(
         raise UnknownEntityError(str(exc.args[0])) from None
     dumped = entry.model_dump(mode="json", exclude_none=True, by_alias=True)
     # Identity first, provenance last: the order a reviewer reads an entry in.
-    data = {key: dumped[key] for key in ("id", "symbol") if key in dumped}
+    data: dict[str, object] = {key: dumped[key] for key in ("id", "symbol") if key in dumped}
     data |= {key: value for key, value in dumped.items() if key not in data and key != "sources"}
     if "sources" in dumped:
         data["sources"] = dumped["sources"]

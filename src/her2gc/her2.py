@@ -166,7 +166,7 @@ def assess_her2(case: Case, rules: Her2Rules, use_signals_rule: bool = False) ->
     return Her2Status(
         binary=current.row.binary,
         csco_tier=current.row.csco_tier,
-        ihc_score=current.ihc_score,  # type: ignore[arg-type]
+        ihc_score=current.ihc_score,
         ish=current.ish,
         heterogeneous=heterogeneous,
         loss_after_therapy=loss,

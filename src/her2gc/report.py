@@ -160,7 +160,7 @@ class SourceRef(_Frozen):
 
 
 class Report(_Frozen):
-    schema_: Literal["her2gc.report/1"] = Field(default=REPORT_SCHEMA, alias="schema")
+    schema_: Literal["her2gc.report/1"] = Field(default="her2gc.report/1", alias="schema")
     patient_id: str
     region: str
     generated_by: GeneratedBy

@@ -10,7 +10,7 @@ listed as such and never ranked above approved standard care. Pure functions; no
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping, Iterable
 from dataclasses import dataclass, field
 
 from her2gc.case import Alteration, Case
@@ -274,7 +274,7 @@ def mechanism_ids_for(gene: str, kind: str, protein_change: str | None, kb_resis
     return list(kb_resistance.index.mechanism_ids(gene, kind, protein_change))
 
 
-def cautions_for_regimen(drugs: list[str], drug_classes: dict[str, str], findings: ResistanceSection) -> list[str]:
+def cautions_for_regimen(drugs: list[str], drug_classes: Mapping[str, str], findings: ResistanceSection) -> list[str]:
     """Cautions for an option whose drugs a matched mechanism affects; each starts with the mechanism id.
 
     ``drug_classes`` maps a drug (INN) to its class label, so a mechanism that names a

@@ -107,7 +107,7 @@ def trial_outcomes(trial: Trial, regimen_id: str) -> list[Outcome]:
             row["os_hr"] = result.value
             if result.ci_low is not None and result.ci_high is not None:
                 row["os_hr_ci"] = [result.ci_low, result.ci_high]
-    return [Outcome(trial=trial.id, analysis=analysis, **values) for analysis, values in by_analysis.items() if values]  # type: ignore[arg-type]
+    return [Outcome(trial=trial.id, analysis=analysis, **values) for analysis, values in by_analysis.items() if values]
 
 
 # Outcomes depend only on the knowledge base, the trial and the regimen: computed once each.
@@ -149,7 +149,7 @@ def build_option(rec: Recommendation, case: Case, her2: Her2Status, patient: Pat
         name=regimen.name,
         drugs=list(regimen.drugs),
         evidence=_evidence(rec, level_for),
-        approval=ApprovalStatus(region=patient.region, status=status, indication=approval.indication if approval else None, approval_id=approval.id if approval else None, confirmed=approval.confirmed if approval else True),  # type: ignore[arg-type]
+        approval=ApprovalStatus(region=patient.region, status=status, indication=approval.indication if approval else None, approval_id=approval.id if approval else None, confirmed=approval.confirmed if approval else True),
         outcomes=outcomes,
         why=why,
         cautions=cautions,

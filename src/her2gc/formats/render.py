@@ -84,10 +84,13 @@ def to_text(report: Report, width: int = 110) -> str:
             console.print(f"  ! {detail.text}" + ("" if detail.confirmed else " [unconfirmed]"))
     for prediction in report.model.predictions[:5]:
         console.print(f"Model hypothesis: {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})")
-    for action in report.safety:
-        dose = f", next dose {action.next_dose_mg_per_kg:g} mg/kg" if action.next_dose_mg_per_kg is not None else ""
-        flag = "" if action.confirmed else " [unconfirmed]"
-        console.print(f"Safety: {action.drug} {action.event} grade {action.grade}: {action.action.upper()}{dose}{flag} ({action.rule})")
+    for dose_action in report.safety:
+        dose = f", next dose {dose_action.next_dose_mg_per_kg:g} mg/kg" if dose_action.next_dose_mg_per_kg is not None else ""
+        flag = "" if dose_action.confirmed else " [unconfirmed]"
+        console.print(
+            f"Safety: {dose_action.drug} {dose_action.event} grade {dose_action.grade}: "
+            f"{dose_action.action.upper()}{dose}{flag} ({dose_action.rule})"
+        )
     for warning in report.warnings:
         console.print(f"Note: {warning}")
     console.print("Decision support only: the treating team decides.")

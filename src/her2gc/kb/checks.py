@@ -7,10 +7,12 @@ The walk is generic over the entry models, by field name: ``sources`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+
+from her2gc.kb.schema import Approval, ClinicalNote, Contraindication, Recommendation
 
 if TYPE_CHECKING:
     from her2gc.kb.loader import KnowledgeBase
@@ -61,17 +63,21 @@ def _nested(value: Any, where: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _all_entries(kb: KnowledgeBase) -> Iterator[tuple[str, BaseModel]]:
-    for kind, table in (("drug", kb.drugs), ("regimen", kb.regimens), ("trial", kb.trials), ("gene", kb.genes)):
+    tables: tuple[tuple[str, Mapping[str, BaseModel]], ...] = (
+        ("drug", kb.drugs), ("regimen", kb.regimens), ("trial", kb.trials), ("gene", kb.genes),
+    )  # fmt: skip
+    for kind, table in tables:
         for entry_id, entry in table.items():
             yield f"{kind} {entry_id}", entry
-    for kind, items in (
+    lists: tuple[tuple[str, Sequence[Approval | Recommendation | Contraindication | ClinicalNote]], ...] = (
         ("approval", kb.approvals),
         ("recommendation", kb.recommendations),
         ("contraindication", kb.contraindications),
         ("clinical_note", kb.clinical_notes),
-    ):
-        for entry in items:
-            yield f"{kind} {entry.id}", entry  # type: ignore[attr-defined]
+    )
+    for kind, items in lists:
+        for item in items:
+            yield f"{kind} {item.id}", item
     yield "her2_rules", kb.her2_rules
     yield "safety", kb.safety
     for index, hotspot in enumerate(kb.hotspots):
@@ -81,8 +87,9 @@ def _all_entries(kb: KnowledgeBase) -> Iterator[tuple[str, BaseModel]]:
     for name in ("mechanisms", "ncrna", "ctdna_patterns", "evidence_levels"):
         for index, entry in enumerate(_as_list(getattr(kb.resistance, name))):
             yield f"{name}[{index}]", entry
-    if kb.model is not None:
-        yield "model", kb.model
+    annotations = kb.model
+    if annotations is not None:
+        yield "model", annotations
 
 
 def _as_list(value: Any) -> list[BaseModel]:

@@ -69,7 +69,8 @@ class KnowledgeBase:
             raise KeyError(f"unknown kind '{kind}' (one of {', '.join(sorted(_kind_tables(self)))})")
         if entry_id not in table:
             raise KeyError(f"no {kind} with id '{entry_id}'")
-        return table[entry_id]
+        entry: BaseModel = table[entry_id]
+        return entry
 
 
 def _kind_tables(kb: KnowledgeBase) -> dict[str, Mapping[str, Any]]:

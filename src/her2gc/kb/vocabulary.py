@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from her2gc.kb.yamlio import read_yaml
 
@@ -20,8 +21,8 @@ def _fold(name: str) -> str:
     return " ".join(name.strip().lower().replace("_", " ").split())
 
 
-def _read_entries(pattern: str) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = []
+def _read_entries(pattern: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
     for path in sorted(DATA_DIR.glob(pattern)):
         loaded = read_yaml(path) or []
         entries.extend(loaded)
@@ -34,7 +35,7 @@ def drug_aliases() -> dict[str, str]:
     table: dict[str, str] = {}
     for entry in _read_entries("drugs*.yaml"):
         inn = str(entry["id"])
-        for spelling in [inn, *list(entry.get("aliases") or [])]:  # type: ignore[arg-type]
+        for spelling in [inn, *(entry.get("aliases") or [])]:
             table[_fold(str(spelling))] = inn
     return table
 
@@ -45,7 +46,7 @@ def gene_aliases() -> dict[str, str]:
     table: dict[str, str] = {}
     for entry in _read_entries("genes.yaml"):
         symbol = str(entry["symbol"])
-        for spelling in [symbol, *list(entry.get("aliases") or [])]:  # type: ignore[arg-type]
+        for spelling in [symbol, *(entry.get("aliases") or [])]:
             table[str(spelling).strip().upper()] = symbol
     return table
 
