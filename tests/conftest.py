@@ -20,3 +20,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA} (expected ../shared/data beside the repo)")
     return SHARED_DATA
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Knowledge-base snapshots of the test run go to a temporary directory, not the user's cache.
+    import os
+    import tempfile
+
+    os.environ.setdefault("HER2GC_CACHE_DIR", tempfile.mkdtemp(prefix="her2gc-cache-"))

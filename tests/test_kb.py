@@ -13,7 +13,7 @@ import pytest
 from her2gc.cli import main
 from her2gc.kb.checks import dangling_references
 from her2gc.kb.loader import load_kb_from
-from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import DATA_DIR
 
 
 def test_packaged_kb_has_no_dangling_reference(kb: Any) -> None:

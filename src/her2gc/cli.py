@@ -75,7 +75,7 @@ def kb_check() -> None:
     """Validate the knowledge base: schemas and every cross-reference."""
     from her2gc.kb.checks import dangling_references
     from her2gc.kb.loader import load_kb_from
-    from her2gc.kb.vocabulary import DATA_DIR
+    from her2gc.kb.yamlio import DATA_DIR
 
     kb = load_kb_from_checked(DATA_DIR, load_kb_from)
     problems = dangling_references(kb)
@@ -107,10 +107,10 @@ def kb_show(
 ) -> None:
     """Show one knowledge-base entry."""
     from her2gc.kb.loader import load_kb
-    from her2gc.kb.vocabulary import drug_aliases
+    from her2gc.kb.vocabulary import drug_aliases, fold_drug_name
 
     kb = load_kb()
-    lookup_id = drug_aliases().get(" ".join(entry_id.lower().split()), entry_id) if kind == "drug" else entry_id
+    lookup_id = drug_aliases().get(fold_drug_name(entry_id), entry_id) if kind == "drug" else entry_id
     try:
         entry = kb.entry(kind, lookup_id)
     except KeyError as exc:

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import yaml
 
 from her2gc.formats import genomics_kb, read_maf
-from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import DATA_DIR
 
 SUPPRESSORS = {"PTEN", "CDKN2A", "TP53", "SMAD4", "APC", "ARID1A", "CDH1", "RB1", "NF1", "STK11", "ATM"}
 

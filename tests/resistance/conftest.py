@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from her2gc.kb.schema_resistance import ResistanceKnowledge, build_resistance_knowledge
-from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from her2gc.case import Case
 from her2gc.kb.schema_resistance import ResistanceKnowledge, build_resistance_knowledge
-from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import DATA_DIR
 from her2gc.resistance import assess_resistance
 from her2gc.resistance_ctdna import assess_ctdna, copy_number_pattern, emergent_alterations
 

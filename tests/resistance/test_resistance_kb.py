@@ -20,7 +20,7 @@ from her2gc.kb.schema_resistance import (
     ResistanceKnowledge,
     build_resistance_knowledge,
 )
-from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import DATA_DIR
 from her2gc.report import MechanismFinding, ResistanceSection
 from her2gc.resistance import cautions_for_regimen, mechanism_ids_for
 

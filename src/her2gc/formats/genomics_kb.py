@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from her2gc.errors import InputError
-from her2gc.kb.vocabulary import DATA_DIR, gene_aliases
+from her2gc.kb.vocabulary import gene_aliases
+from her2gc.kb.yamlio import DATA_DIR
 from her2gc.kb.yamlio import read_yaml
 
 Build = Literal["GRCh37", "GRCh38"]

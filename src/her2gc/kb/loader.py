@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,9 +20,9 @@ from pydantic import BaseModel, ValidationError
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb import schema as s
 from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
-from her2gc.kb.schema_resistance import ResistanceKnowledge, build_resistance_knowledge
+from her2gc.kb.schema_resistance import ResistanceKnowledge, assemble_resistance_knowledge, hotspots_from_entries
 from her2gc.kb.schema_rules import Her2Rules, SafetyRules
-from her2gc.kb.vocabulary import DATA_DIR
+from her2gc.kb.yamlio import DATA_DIR
 from her2gc.kb.yamlio import read_yaml
 
 if TYPE_CHECKING:
@@ -143,42 +143,92 @@ def _model_annotations(data_dir: Path) -> ModelAnnotations | None:
     return load_model_annotations(path) if path.exists() else None
 
 
-def load_kb_from(data_dir: Path) -> KnowledgeBase:
-    """Load and validate the knowledge base in ``data_dir``; KnowledgeBaseError if invalid."""
-    her2_rules = _validate(Her2Rules, _read_yaml(data_dir / "her2_rules.yaml"), "her2_rules.yaml")
-    safety = _validate(SafetyRules, _read_yaml(data_dir / "safety.yaml"), "safety.yaml")
-    kb = KnowledgeBase(
-        version=her2_rules.version,
-        sha256=fingerprint(data_dir),
-        sources=_index(_entries(data_dir, "sources", s.Source), "id", "source"),
-        drugs=_index(_entries(data_dir, "drugs", s.Drug), "id", "drug"),
-        regimens=_index(_entries(data_dir, "regimens", s.Regimen), "id", "regimen"),
-        trials=_index(_entries(data_dir, "trials", s.Trial), "id", "trial"),
-        approvals=tuple(_entries(data_dir, "approvals", s.Approval)),
-        recommendations=tuple(_entries(data_dir, "recommendations", s.Recommendation)),
-        contraindications=tuple(_entries(data_dir, "contraindications", s.Contraindication)),
-        clinical_notes=tuple(_entries(data_dir, "clinical_notes", s.ClinicalNote)),
-        genes=_index(_entries(data_dir, "genes", s.Gene), "symbol", "gene"),
-        her2_rules=her2_rules,
-        safety=safety,
-        resistance=build_resistance_knowledge(data_dir),
-        hotspots=tuple(_entries(data_dir, "hotspots", Hotspot)),
-        variant_classes=_validate(VariantClasses, _read_yaml(data_dir / "variant_classes.yaml"), "variant_classes.yaml"),
-        copy_number=_validate(CopyNumberRules, _read_yaml(data_dir / "copy_number.yaml"), "copy_number.yaml"),
-        data_dir=data_dir,
+def _parts_from_yaml(data_dir: Path) -> dict[str, Any]:
+    """Every file's entries, validated by their schemas (not yet cross-checked or indexed)."""
+    from her2gc.kb.schema_resistance import load_ctdna_patterns, load_evidence_levels, load_mechanisms, load_ncrna
+
+    return {
+        "her2_rules": _validate(Her2Rules, _read_yaml(data_dir / "her2_rules.yaml"), "her2_rules.yaml"),
+        "safety": _validate(SafetyRules, _read_yaml(data_dir / "safety.yaml"), "safety.yaml"),
+        "sources": _entries(data_dir, "sources", s.Source),
+        "drugs": _entries(data_dir, "drugs", s.Drug),
+        "regimens": _entries(data_dir, "regimens", s.Regimen),
+        "trials": _entries(data_dir, "trials", s.Trial),
+        "approvals": _entries(data_dir, "approvals", s.Approval),
+        "recommendations": _entries(data_dir, "recommendations", s.Recommendation),
+        "contraindications": _entries(data_dir, "contraindications", s.Contraindication),
+        "clinical_notes": _entries(data_dir, "clinical_notes", s.ClinicalNote),
+        "genes": _entries(data_dir, "genes", s.Gene),
+        "mechanisms": load_mechanisms(data_dir / "mechanisms.yaml"),
+        "ncrna": load_ncrna(data_dir / "ncrna.yaml"),
+        "ctdna_patterns": load_ctdna_patterns(data_dir / "ctdna_patterns.yaml"),
+        "evidence_levels": load_evidence_levels(data_dir / "evidence_levels.yaml"),
+        "hotspots": _entries(data_dir, "hotspots", Hotspot),
+        "variant_classes": _validate(VariantClasses, _read_yaml(data_dir / "variant_classes.yaml"), "variant_classes.yaml"),
+        "copy_number": _validate(CopyNumberRules, _read_yaml(data_dir / "copy_number.yaml"), "copy_number.yaml"),
+    }
+
+
+def _assemble(parts: dict[str, Any], data_dir: Path, sha256: str) -> KnowledgeBase:
+    """The indexed knowledge base from validated entries."""
+    resistance = assemble_resistance_knowledge(
+        parts["mechanisms"], parts["ncrna"], parts["ctdna_patterns"], parts["evidence_levels"], hotspots_from_entries(parts["hotspots"])
     )
-    counts = {kind: len(table) for kind, table in _kind_tables(kb).items()}
-    drug_classes = {drug_id: drug.drug_class for drug_id, drug in kb.drugs.items()}
-    kb = KnowledgeBase(**{**kb.__dict__, "counts": counts, "drug_classes": drug_classes})
+    drugs = _index(parts["drugs"], "id", "drug")
+    kb = KnowledgeBase(
+        version=parts["her2_rules"].version,
+        sha256=sha256,
+        sources=_index(parts["sources"], "id", "source"),
+        drugs=drugs,
+        regimens=_index(parts["regimens"], "id", "regimen"),
+        trials=_index(parts["trials"], "id", "trial"),
+        approvals=tuple(parts["approvals"]),
+        recommendations=tuple(parts["recommendations"]),
+        contraindications=tuple(parts["contraindications"]),
+        clinical_notes=tuple(parts["clinical_notes"]),
+        genes=_index(parts["genes"], "symbol", "gene"),
+        her2_rules=parts["her2_rules"],
+        safety=parts["safety"],
+        resistance=resistance,
+        hotspots=tuple(parts["hotspots"]),
+        variant_classes=parts["variant_classes"],
+        copy_number=parts["copy_number"],
+        data_dir=data_dir,
+        drug_classes={drug_id: drug.drug_class for drug_id, drug in drugs.items()},
+    )
+    return replace(kb, counts={kind: len(table) for kind, table in _kind_tables(kb).items()})
+
+
+def _load_checked(data_dir: Path) -> tuple[KnowledgeBase, dict[str, Any]]:
     from her2gc.kb.checks import dangling_references
 
+    parts = _parts_from_yaml(data_dir)
+    kb = _assemble(parts, data_dir, fingerprint(data_dir))
     problems = dangling_references(kb)
     if problems:
         raise KnowledgeBaseError(f"{len(problems)} dangling reference(s); first: {problems[0]}")
-    return kb
+    return kb, parts
+
+
+def load_kb_from(data_dir: Path) -> KnowledgeBase:
+    """Load and validate the knowledge base in ``data_dir`` (schemas and cross-references);
+    KnowledgeBaseError if invalid."""
+    return _load_checked(data_dir)[0]
 
 
 @functools.cache
 def load_kb() -> KnowledgeBase:
-    """The packaged knowledge base, validated (loaded once per process)."""
-    return load_kb_from(DATA_DIR)
+    """The packaged knowledge base, validated (loaded once per process).
+
+    The first load validates the files and writes a snapshot of the validated entries
+    (``her2gc.kb.snapshot``); later processes with the same files start from it.
+    """
+    from her2gc.kb import snapshot
+
+    sha256 = fingerprint(DATA_DIR)
+    parts = snapshot.read(sha256)
+    if parts is not None:
+        return _assemble(parts, DATA_DIR, sha256)
+    kb, parts = _load_checked(DATA_DIR)
+    snapshot.write(sha256, parts)
+    return kb

@@ -144,7 +144,7 @@ class ModelAnnotations(_Frozen):
     readouts: Readouts
     screen: ScreenSettings
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelAnnotations:

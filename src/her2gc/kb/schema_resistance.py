@@ -10,6 +10,8 @@ says so with ``confirmed: false``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +132,7 @@ class Strategy(_Entry):
 class Mechanism(_Entry):
     """One resistance mechanism (``mechanisms.yaml``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, defer_build=True)
 
     id: str
     name: str
@@ -327,13 +329,18 @@ def load_hotspots(path: Path) -> Hotspots:
     """
     if not path.exists():
         return Hotspots()
+    return hotspots_from_entries([raw for raw in _read(path) or [] if isinstance(raw, dict) and raw.get("gene")])
+
+
+def hotspots_from_entries(entries: Sequence[Any]) -> Hotspots:
+    """Per-gene residue and change sets from hotspot entries (mappings or validated models)."""
     residues: dict[str, set[str]] = {}
     changes: dict[str, set[str]] = {}
-    for raw in _read(path) or []:
-        if isinstance(raw, dict) and raw.get("gene"):
-            gene = str(raw["gene"])
-            residues.setdefault(gene, set()).update(str(r).upper() for r in raw.get("residues") or [])
-            changes.setdefault(gene, set()).update(str(c) for c in raw.get("changes") or [])
+    for entry in entries:
+        get = entry.get if isinstance(entry, dict) else (lambda key, e=entry: getattr(e, key))
+        gene = str(get("gene"))
+        residues.setdefault(gene, set()).update(str(r).upper() for r in get("residues") or [])
+        changes.setdefault(gene, set()).update(str(c) for c in get("changes") or [])
     return Hotspots(
         residues={gene: frozenset(values) for gene, values in residues.items()},
         changes={gene: frozenset(values) for gene, values in changes.items()},
@@ -407,11 +414,20 @@ def build_resistance_knowledge(data_dir: Path) -> ResistanceKnowledge:
     ``hotspot_class: activating_hotspot``; KnowledgeBaseError on any invalid entry or
     dangling id.
     """
-    mechanisms = load_mechanisms(data_dir / "mechanisms.yaml")
-    ncrna = load_ncrna(data_dir / "ncrna.yaml")
-    rules = load_ctdna_patterns(data_dir / "ctdna_patterns.yaml")
-    levels = load_evidence_levels(data_dir / "evidence_levels.yaml")
-    problems = _problems(mechanisms, ncrna, rules, levels)
+    return assemble_resistance_knowledge(
+        load_mechanisms(data_dir / "mechanisms.yaml"),
+        load_ncrna(data_dir / "ncrna.yaml"),
+        load_ctdna_patterns(data_dir / "ctdna_patterns.yaml"),
+        load_evidence_levels(data_dir / "evidence_levels.yaml"),
+        load_hotspots(data_dir / "hotspots.yaml"),
+    )
+
+
+def assemble_resistance_knowledge(
+    mechanisms: Sequence[Mechanism], ncrna: Sequence[NcrnaEntry], rules: CtdnaRules, levels: EvidenceLevels, hotspots: Hotspots
+) -> ResistanceKnowledge:
+    """Cross-check already validated resistance entries and build their indexes."""
+    problems = _problems(list(mechanisms), list(ncrna), rules, levels)
     if problems:
         raise KnowledgeBaseError(f"{len(problems)} resistance knowledge problem(s); first: {problems[0]}")
     by_ncrna: dict[tuple[str, str], list[str]] = {}
@@ -419,7 +435,6 @@ def build_resistance_knowledge(data_dir: Path) -> ResistanceKnowledge:
         for indicator in mechanism.indicators:
             if isinstance(indicator, NcrnaIndicator):
                 by_ncrna.setdefault((indicator.ncrna, indicator.direction), []).append(mechanism.id)
-    hotspots = load_hotspots(data_dir / "hotspots.yaml")
     return ResistanceKnowledge(
         mechanisms=tuple(mechanisms),
         ncrna=tuple(ncrna),
@@ -429,7 +444,7 @@ def build_resistance_knowledge(data_dir: Path) -> ResistanceKnowledge:
             [(m.id, i) for m in mechanisms for i in m.indicators if isinstance(i, GeneIndicator)], hotspots
         ),
         mechanisms_by_id={m.id: m for m in mechanisms},
-        ncrna_by_name=_ncrna_names(ncrna),
+        ncrna_by_name=_ncrna_names(list(ncrna)),
         mechanisms_by_ncrna={key: tuple(ids) for key, ids in by_ncrna.items()},
         actions_by_id={action.id: action for action in rules.actions},
     )

@@ -1,53 +1,39 @@
 """Spellings of drugs and genes: aliases to lower-case INN and HGNC symbols.
 
-The alias tables are knowledge-base data (``drugs*.yaml``, ``genes.yaml``); this
-module only reads them, once, so that parsing a case can normalise names without
-loading the whole knowledge base.
+The alias tables come from the knowledge base (``drugs*.yaml``, ``genes.yaml``), so a
+case is normalised with exactly the names the rest of the product knows.
 """
 
 from __future__ import annotations
 
 import functools
-from importlib import resources
-from pathlib import Path
-from typing import Any
-
-from her2gc.kb.yamlio import read_yaml
-
-DATA_DIR = Path(str(resources.files("her2gc.kb") / "data"))
 
 
 def _fold(name: str) -> str:
     return " ".join(name.strip().lower().replace("_", " ").split())
 
 
-def _read_entries(pattern: str) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for path in sorted(DATA_DIR.glob(pattern)):
-        loaded = read_yaml(path) or []
-        entries.extend(loaded)
-    return entries
-
-
 @functools.cache
 def drug_aliases() -> dict[str, str]:
     """Folded spelling (INN or alias) -> INN."""
+    from her2gc.kb.loader import load_kb
+
     table: dict[str, str] = {}
-    for entry in _read_entries("drugs*.yaml"):
-        inn = str(entry["id"])
-        for spelling in [inn, *(entry.get("aliases") or [])]:
-            table[_fold(str(spelling))] = inn
+    for inn, drug in load_kb().drugs.items():
+        for spelling in (inn, *drug.aliases):
+            table[_fold(spelling)] = inn
     return table
 
 
 @functools.cache
 def gene_aliases() -> dict[str, str]:
     """Upper-case symbol or alias -> HGNC symbol."""
+    from her2gc.kb.loader import load_kb
+
     table: dict[str, str] = {}
-    for entry in _read_entries("genes.yaml"):
-        symbol = str(entry["symbol"])
-        for spelling in [symbol, *(entry.get("aliases") or [])]:
-            table[str(spelling).strip().upper()] = symbol
+    for symbol, gene in load_kb().genes.items():
+        for spelling in (symbol, *gene.aliases):
+            table[spelling.strip().upper()] = symbol
     return table
 
 
@@ -69,3 +55,8 @@ def normalise_gene(symbol: str) -> str:
 
 def is_known_gene(symbol: str) -> bool:
     return symbol.strip().upper() in gene_aliases()
+
+
+def fold_drug_name(name: str) -> str:
+    """The spelling drug lookups use (case, spacing and underscores folded)."""
+    return _fold(name)

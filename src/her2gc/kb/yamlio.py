@@ -3,12 +3,14 @@ times faster than the pure-Python one, which matters for cold start), safe eithe
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DATA_DIR = Path(str(resources.files("her2gc.kb") / "data"))  # the packaged knowledge base
 
 
 def read_yaml(path: Path) -> Any:
