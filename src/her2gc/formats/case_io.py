@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from her2gc.case import Case
 from her2gc.errors import InputError
-from her2gc.kb.yamlio import SAFE_LOADER
+from her2gc.kb.yamlio import YamlSyntaxError, parse_yaml
 
 
 def read_text(path: Path) -> str:
@@ -38,14 +37,12 @@ def parse_document(path: Path, text: str) -> Any:
     try:
         if name.endswith(".json"):
             return json.loads(text)
-        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - safe loader
+        return parse_yaml(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} line {exc.lineno}: malformed JSON ({exc.msg})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise InputError(f"{path}{where}: malformed YAML ({problem})") from None
+    except YamlSyntaxError as exc:
+        where = f" line {exc.line}" if exc.line is not None else ""
+        raise InputError(f"{path}{where}: malformed YAML ({exc.problem})") from None
 
 
 def field_path(location: tuple[int | str, ...], root: str = "case") -> str:

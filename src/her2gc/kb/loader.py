@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from her2gc.errors import KnowledgeBaseError
@@ -22,8 +21,7 @@ from her2gc.kb import schema as s
 from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
 from her2gc.kb.schema_resistance import ResistanceKnowledge, assemble_resistance_knowledge, hotspots_from_entries
 from her2gc.kb.schema_rules import Her2Rules, SafetyRules
-from her2gc.kb.yamlio import DATA_DIR
-from her2gc.kb.yamlio import read_yaml
+from her2gc.kb.yamlio import DATA_DIR, YamlSyntaxError, read_yaml
 
 if TYPE_CHECKING:
     from her2gc.kb.schema_model import ModelAnnotations
@@ -92,7 +90,7 @@ def _kind_tables(kb: KnowledgeBase) -> dict[str, Mapping[str, Any]]:
 def _read_yaml(path: Path) -> Any:
     try:
         return read_yaml(path)
-    except yaml.YAMLError as exc:
+    except YamlSyntaxError as exc:
         raise KnowledgeBaseError(f"{path.name}: malformed YAML ({exc})") from None
 
 

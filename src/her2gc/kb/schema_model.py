@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,7 +22,7 @@ from pydantic import (
 )
 
 from her2gc.errors import KnowledgeBaseError
-from her2gc.kb.yamlio import SAFE_LOADER
+from her2gc.kb.yamlio import YamlSyntaxError, read_yaml
 
 AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
 DrugEffect = Literal[
@@ -190,8 +189,8 @@ class ModelSource(_Frozen):
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except (OSError, yaml.YAMLError) as error:
+        return read_yaml(path)
+    except (OSError, YamlSyntaxError) as error:
         raise KnowledgeBaseError(f"{path}: cannot read ({' '.join(str(error).split())})") from error
 
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 
-from her2gc.kb.yamlio import SAFE_LOADER
+from her2gc.kb.yamlio import YamlSyntaxError, read_yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from her2gc.errors import KnowledgeBaseError
@@ -283,8 +282,8 @@ M = TypeVar("M", bound=BaseModel)
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - safe loader
-    except (OSError, yaml.YAMLError) as exc:
+        return read_yaml(path)
+    except (OSError, YamlSyntaxError) as exc:
         raise KnowledgeBaseError(f"{path.name}: cannot be read ({exc})") from None
 
 

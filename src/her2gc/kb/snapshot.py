@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -114,6 +113,8 @@ def write(sha256: str, parts: Mapping[str, Any]) -> None:
     path = _path(sha256)
     if path is None:
         return
+    import tempfile
+
     payload = {"header": _header(sha256), "parts": _encode(dict(parts))}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

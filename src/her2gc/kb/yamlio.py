@@ -1,18 +1,44 @@
 """YAML reading for the knowledge base: libyaml's C loader when present (about ten
-times faster than the pure-Python one, which matters for cold start), safe either way."""
+times faster than the pure-Python one), safe either way. PyYAML is imported on first
+use: a process that starts from the validated snapshot never needs it."""
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DATA_DIR = Path(str(resources.files("her2gc.kb") / "data"))  # the packaged knowledge base
 
 
+class YamlSyntaxError(ValueError):
+    """Malformed YAML; ``line`` is 1-based when the parser knows it."""
+
+    def __init__(self, problem: str, line: int | None) -> None:
+        super().__init__(problem if line is None else f"line {line}: {problem}")
+        self.problem = problem
+        self.line = line
+
+
+@functools.cache
+def safe_loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text with the safe loader; YamlSyntaxError when malformed."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=safe_loader())  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise YamlSyntaxError(str(getattr(exc, "problem", None) or exc), mark.line + 1 if mark is not None else None) from None
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file with the safe loader."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+    """Parse one YAML file with the safe loader; YamlSyntaxError when malformed."""
+    return parse_yaml(path.read_text(encoding="utf-8"))
