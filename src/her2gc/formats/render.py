@@ -71,9 +71,15 @@ def to_text(report: Report, width: int = 110) -> str:
     console.print(_options_table(report))
     if any(not o.approval.confirmed for o in report.recommendations):
         console.print("  * approval not stated in the knowledge base's primary sources (unconfirmed)")
+    mechanism_ids = {m.id for m in report.resistance.mechanisms}
     for option in report.recommendations:
+        # Mechanism cautions are listed by id on one line; the resistance section explains them.
+        affected = [c.split(":", 1)[0] for c in option.cautions if c.split(":", 1)[0] in mechanism_ids]
         for caution in option.cautions:
-            console.print(f"  caution [{option.rank}] {caution}")
+            if caution.split(":", 1)[0] not in mechanism_ids:
+                console.print(f"  caution [{option.rank}] {caution}")
+        if affected:
+            console.print(f"  caution [{option.rank}] resistance findings that may reduce its benefit: {', '.join(affected)}")
     for exclusion in report.excluded:
         console.print(f"  not offered: {exclusion.regimen_id} — {'; '.join(exclusion.why_not)}")
     if report.resistance.mechanisms or report.resistance.ctdna_pattern != "insufficient_data":
