@@ -118,5 +118,6 @@ def test_screen_of_a_case_file(tmp_path: Path) -> None:
     code, out, err = run_model_cli("screen", str(case), "--format", "json", "--top", "5")
     assert code == 0, err
     data = json.loads(out)
-    assert data["alterations"] == ["MET:amp"] and data["not_in_model"] == ["ARID1A:mut"]
+    # IHC 3+ without ISH: the tumour over-expresses ERBB2, which the screen includes.
+    assert data["alterations"] == ["ERBB2:over", "MET:amp"] and data["not_in_model"] == ["ARID1A:mut"]
     assert len(data["results"]) == 5 and data["results"][0]["response"] == "sensitive"

@@ -34,16 +34,23 @@ def parse_alteration(text: str) -> tuple[str, str]:
 
 
 def _case_profile(case_file: Path) -> tuple[list[tuple[str, str]], list[str], list[str]]:
-    """(mapped alterations, alterations the model does not represent, current drugs) of a case."""
+    """(mapped alterations, alterations the model does not represent, current drugs) of a case.
+
+    The tumour's HER2 status counts as an alteration (ERBB2 amplified or over-expressed),
+    exactly as in the report's model section.
+    """
     from her2gc.formats.case_io import read_case
+    from her2gc.her2 import assess_her2
+    from her2gc.kb.loader import load_kb
+    from her2gc.modelstep import her2_profile
     from her2gc.network import maps_alteration
 
     case = read_case(case_file)
-    profile: list[tuple[str, str]] = sorted({(str(a.gene), str(a.kind)) for a in case.alterations})
+    her2 = assess_her2(case, load_kb().her2_rules)
+    profile = sorted({(a.gene, a.kind) for a in case.alterations} | set(her2_profile(her2)))
     mapped = [alteration for alteration in profile if maps_alteration(*alteration)]
     skipped = [f"{gene}:{kind}" for gene, kind in profile if (gene, kind) not in mapped]
-    therapy = getattr(case, "current_therapy", None)
-    drugs = [str(d) for d in (getattr(therapy, "drugs", None) or [])]
+    drugs = list(case.current_therapy.drugs) if case.current_therapy else []
     return mapped, skipped, drugs
 
 
