@@ -106,8 +106,6 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
     safety, safety_warnings = manage_adverse_events(case, kb.safety)
     notes, notes_sources = _clinical_notes(case, matching_tier(her2), kb)
     warnings = notes + safety_warnings + list(resistance.warnings)
-    if her2.binary == "unknown":
-        warnings.insert(0, "HER2 status unknown: HER2-directed options need an IHC (and, for IHC 2+, ISH) result")
     generated_by = GeneratedBy(package_version=__version__, kb_version=kb.version, kb_sha256=kb.sha256, model_sha256=model.model_sha256 if model else None)
     return Report(
         patient_id=case.patient_id,

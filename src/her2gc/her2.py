@@ -11,7 +11,7 @@ from typing import Literal
 
 from her2gc.case import Alteration, Case, Her2Test, IhcReading, IshResult
 from her2gc.kb.schema_rules import Her2Rules, TierRow
-from her2gc.report import Her2Status, TraceItem
+from her2gc.report import ActionDetail, Her2Status, TraceItem
 
 IshState = Literal["amplified", "not_amplified", "not_done"]
 TIER_ORDER = {"unknown": -1, "none": 0, "low": 1, "medium": 2, "high": 3}
@@ -140,7 +140,7 @@ def assess_her2(case: Case, rules: Her2Rules, use_signals_rule: bool = False) ->
     scored = [c for c in calls if c.row is not None]
     if not scored:
         actions = ["her2_testing_required"] if not calls else ["repeat_her2_test"]
-        return Her2Status(binary="unknown", csco_tier="unknown", actions=actions, ngs_discordant=False, trace=trace)
+        return Her2Status(binary="unknown", csco_tier="unknown", actions=actions, action_details=action_details(actions, rules), trace=trace)
 
     diagnostic = [c for c in scored if c.test.setting == "diagnosis"]
     later = [c for c in scored if c.test.setting == "post_progression"]
@@ -173,9 +173,16 @@ def assess_her2(case: Case, rules: Her2Rules, use_signals_rule: bool = False) ->
         ngs_discordant=discordant,
         deciding_test=current.index,
         actions=actions,
+        action_details=action_details(actions, rules),
         notes=notes + ([current.row.note] if current.row.note else []),
         trace=trace,
     )
+
+
+def action_details(actions: list[str], rules: Her2Rules) -> list[ActionDetail]:
+    """The text of each action, from ``her2_rules.yaml``."""
+    texts = {action.id: action for action in rules.actions}
+    return [ActionDetail(id=a, text=texts[a].text, confirmed=texts[a].confirmed) for a in actions]
 
 
 def _actions(case: Case, current: TestCall, calls: list[TestCall], rules: Her2Rules, pretreated: bool, discordant: bool) -> list[str]:

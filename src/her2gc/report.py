@@ -34,6 +34,12 @@ class GeneratedBy(_Frozen):
     model_sha256: str | None = None
 
 
+class ActionDetail(_Frozen):
+    id: str
+    text: str
+    confirmed: bool = True
+
+
 class Her2Status(_Frozen):
     binary: Literal["positive", "negative", "equivocal", "unknown"]
     csco_tier: Literal["high", "medium", "low", "none", "unknown"]
@@ -44,6 +50,7 @@ class Her2Status(_Frozen):
     ngs_discordant: bool = False
     deciding_test: int | None = Field(default=None, description="index in her2_tests of the test that decided")
     actions: list[str] = Field(default_factory=list)
+    action_details: list[ActionDetail] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     trace: list[TraceItem] = Field(default_factory=list)
 
@@ -117,12 +124,6 @@ class MechanismFinding(_Frozen):
     sources: list[str] = Field(default_factory=list)
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
-
-
-class ActionDetail(_Frozen):
-    id: str
-    text: str
-    confirmed: bool = True
 
 
 class ResistanceSection(_Frozen):

@@ -1,7 +1,8 @@
-"""The genomics knowledge the readers use, read once from ``kb/data``.
+"""The genomics knowledge the readers use, taken from the validated knowledge base.
 
 ``genes.yaml`` (symbols, aliases, roles, spans), ``hotspots.yaml``, ``variant_classes.yaml``
-and ``copy_number.yaml``. Readers never hard-code a gene, a hotspot or a threshold.
+and ``copy_number.yaml``, in the shapes the vectorised readers want. Readers never
+hard-code a gene, a hotspot or a threshold.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from her2gc.errors import InputError
+from her2gc.kb.loader import load_kb
 from her2gc.kb.vocabulary import gene_aliases
-from her2gc.kb.yamlio import DATA_DIR
-from her2gc.kb.yamlio import read_yaml
 
 Build = Literal["GRCh37", "GRCh38"]
 BUILD_ALIASES: dict[str, Build] = {
@@ -30,13 +30,10 @@ class GeneSpan:
     end: int
 
 
-def _load(name: str) -> Any:
-    return read_yaml(DATA_DIR / name)
-
-
 @functools.cache
 def genes() -> tuple[dict[str, Any], ...]:
-    return tuple(_load("genes.yaml") or [])
+    """The knowledge base's genes as plain mappings."""
+    return tuple(gene.model_dump(mode="json") for gene in load_kb().genes.values())
 
 
 def alias_table() -> dict[str, str]:
@@ -68,25 +65,25 @@ def hotspot_keys() -> tuple[frozenset[str], frozenset[str]]:
     """``GENE:RESIDUE`` keys (``PIK3CA:H1047``) and ``GENE:p.CHANGE`` keys of exact hotspot changes."""
     residues: set[str] = set()
     changes: set[str] = set()
-    for entry in _load("hotspots.yaml") or []:
-        gene = str(entry["gene"])
-        residues.update(f"{gene}:{r}" for r in entry.get("residues") or [])
-        changes.update(f"{gene}:{c}" for c in entry.get("changes") or [])
+    for entry in load_kb().hotspots:
+        residues.update(f"{entry.gene}:{r}" for r in entry.residues)
+        changes.update(f"{entry.gene}:{c}" for c in entry.changes)
     return frozenset(residues), frozenset(changes)
 
 
 @functools.cache
 def variant_classes() -> tuple[dict[str, str], frozenset[str]]:
     """Term (MAF Variant_Classification or SO consequence, lower-case) -> class; and the skipped terms."""
-    data = _load("variant_classes.yaml")
+    vocabulary = load_kb().variant_classes
     table: dict[str, str] = {}
-    for cls, vocab in data["protein_altering"].items():
-        for term in [*vocab.get("maf", []), *vocab.get("so", [])]:
-            table[str(term).lower()] = str(cls)
-    skipped = data["not_protein_altering"]
-    return table, frozenset(str(t).lower() for t in [*skipped.get("maf", []), *skipped.get("so", [])])
+    for cls, terms in vocabulary.protein_altering.items():
+        for term in [*terms.maf, *terms.so]:
+            table[term.lower()] = cls
+    skipped = vocabulary.not_protein_altering
+    return table, frozenset(t.lower() for t in [*skipped.maf, *skipped.so])
 
 
 @functools.cache
 def copy_number_defaults() -> dict[str, Any]:
-    return dict(_load("copy_number.yaml"))
+    """``copy_number.yaml`` as a mapping (keys as in the file: ``del`` for deletions)."""
+    return load_kb().copy_number.model_dump(mode="json", by_alias=True)

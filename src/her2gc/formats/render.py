@@ -12,18 +12,6 @@ from rich.table import Table
 
 from her2gc.report import Option, Report
 
-ACTION_TEXT = {
-    "ish_required": "IHC 2+: ISH required to decide HER2 status",
-    "retest_after_progression": "re-biopsy and re-test HER2 after progression before the next anti-HER2 line",
-    "more_biopsy_fragments": "fewer than the advised tumour-bearing biopsy fragments: take more",
-    "her2_testing_required": "no HER2 test: test HER2 (IHC first, ISH for 2+)",
-    "repeat_her2_test": "HER2 result not interpretable: repeat the test",
-    "ihc_required": "no IHC result: IHC is the first test",
-    "complete_ihc_reading": "an IHC reading is incomplete (cluster size or percentage missing)",
-    "review_ngs_discordance": "NGS ERBB2 amplification disagrees with IHC/ISH: review",
-    "review_ihc_ish_discordance": "ISH amplified with IHC 0/1+: review the discordance",
-}
-
 
 def to_json(report: Report) -> str:
     """The contract's JSON; keys sorted so identical reports are byte-identical."""
@@ -66,8 +54,8 @@ def to_text(report: Report, width: int = 110) -> str:
     console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False, markup=False, highlight=False, emoji=False)
     console.print(f"her2gc report — patient {report.patient_id} — decision line {report.decision_line} — region {report.region}")
     console.print(_her2_line(report))
-    for action in report.her2.actions:
-        console.print(f"  ! {ACTION_TEXT.get(action, action)}")
+    for detail in report.her2.action_details:
+        console.print(f"  ! {detail.text}" + ("" if detail.confirmed else " [unconfirmed]"))
     console.print(_options_table(report))
     if any(not o.approval.confirmed for o in report.recommendations):
         console.print("  * approval not stated in the knowledge base's primary sources (unconfirmed)")
@@ -107,7 +95,7 @@ def to_html(report: Report) -> str:
     """One self-contained HTML file (inline CSS, no external resources)."""
     template_text = (resources.files("her2gc") / "templates" / "report.html.j2").read_text(encoding="utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return environment.from_string(template_text).render(report=report, action_text=ACTION_TEXT, her2_line=_her2_line(report))
+    return environment.from_string(template_text).render(report=report, her2_line=_her2_line(report))
 
 
 def render(report: Report, output_format: str) -> str:

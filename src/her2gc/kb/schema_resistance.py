@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 
+from her2gc.kb.schema_genomics import Hotspot
 from her2gc.kb.yamlio import YamlSyntaxError, read_yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -321,25 +322,20 @@ def load_evidence_levels(path: Path) -> EvidenceLevels:
 
 
 def load_hotspots(path: Path) -> Hotspots:
-    """Hotspot residues and exact changes per gene from the genomics engineer's ``hotspots.yaml``.
-
-    Read leniently (only ``gene``, ``residues``, ``changes``): the file belongs to
-    another schema, and a missing file leaves the lists in mechanisms.yaml in force.
-    """
+    """Hotspot residues and exact changes per gene from ``hotspots.yaml``, validated by its
+    schema; a missing file leaves the lists in mechanisms.yaml in force."""
     if not path.exists():
         return Hotspots()
-    return hotspots_from_entries([raw for raw in _read(path) or [] if isinstance(raw, dict) and raw.get("gene")])
+    return hotspots_from_entries(_validate_list(Hotspot, path))
 
 
-def hotspots_from_entries(entries: Sequence[Any]) -> Hotspots:
-    """Per-gene residue and change sets from hotspot entries (mappings or validated models)."""
+def hotspots_from_entries(entries: Sequence[Hotspot]) -> Hotspots:
+    """Per-gene residue and change sets from validated hotspot entries."""
     residues: dict[str, set[str]] = {}
     changes: dict[str, set[str]] = {}
     for entry in entries:
-        get = entry.get if isinstance(entry, dict) else (lambda key, e=entry: getattr(e, key))
-        gene = str(get("gene"))
-        residues.setdefault(gene, set()).update(str(r).upper() for r in get("residues") or [])
-        changes.setdefault(gene, set()).update(str(c) for c in get("changes") or [])
+        residues.setdefault(entry.gene, set()).update(r.upper() for r in entry.residues)
+        changes.setdefault(entry.gene, set()).update(entry.changes)
     return Hotspots(
         residues={gene: frozenset(values) for gene, values in residues.items()},
         changes={gene: frozenset(values) for gene, values in changes.items()},

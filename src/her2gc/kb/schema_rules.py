@@ -57,6 +57,13 @@ class TierRow(_Entry):
     sources: list[str] = Field(min_length=1)
 
 
+class ActionText(_Entry):
+    id: str
+    text: str
+    confirmed: bool = True
+    sources: list[str] = Field(min_length=1)
+
+
 class Her2Rules(_Entry):
     id: str
     version: str
@@ -71,6 +78,7 @@ class Her2Rules(_Entry):
     sources: list[str] = Field(min_length=1)
     heterogeneity_sources: list[str] = Field(min_length=1)
     retest_sources: list[str] = Field(min_length=1)
+    actions: list[ActionText] = Field(min_length=1)
 
 
 class DoseLadder(_Entry):
