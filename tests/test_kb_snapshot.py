@@ -50,20 +50,29 @@ def test_snapshot_gives_byte_identical_reports(cache: Path) -> None:
         assert to_json(her2gc.evaluate(case, fresh, options)) == to_json(her2gc.evaluate(case, from_snapshot, options)), path.name
 
 
+def _with_header(header: dict[str, Any], entries: str) -> str:
+    return json.dumps(header) + "\n" + entries
+
+
 @pytest.mark.parametrize(
     "corrupt",
     [
-        lambda data: "not json {",
-        lambda data: json.dumps({**data, "header": {**data["header"], "kb_sha256": "0" * 64}}),
-        lambda data: json.dumps({**data, "header": {**data["header"], "schema": "other"}}),
-        lambda data: json.dumps({**data, "parts": {"sources": [{"__model__": "os:system"}]}}),
+        lambda header, entries: "not json {",
+        lambda header, entries: _with_header(header, "not json {"),
+        lambda header, entries: _with_header({**header, "kb_sha256": "0" * 64}, entries),
+        lambda header, entries: _with_header({**header, "schema": "other"}, entries),
+        lambda header, entries: _with_header({**header, "format": 1}, entries),
+        lambda header, entries: _with_header(header, json.dumps({"sources": [{"__model__": "os:system"}]})),
+        lambda header, entries: _with_header(header, "[]"),
+        lambda header, entries: json.dumps({"header": header, "parts": json.loads(entries)}),
     ],
 )
 def test_foreign_or_stale_snapshot_is_ignored(cache: Path, corrupt: Any) -> None:
     fresh, parts = loader._load_checked(DATA_DIR)
     snapshot.write(fresh.sha256, parts)
     [path] = list(cache.glob("kb-*.json"))
-    path.write_text(corrupt(json.loads(path.read_text())))
+    header_line, entries = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(corrupt(json.loads(header_line), entries), encoding="utf-8")
     assert snapshot.read(fresh.sha256) is None
 
 

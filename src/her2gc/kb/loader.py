@@ -221,12 +221,14 @@ def load_kb() -> KnowledgeBase:
     The first load validates the files and writes a snapshot of the validated entries
     (``her2gc.kb.snapshot``); later processes with the same files start from it.
     """
+    from her2gc import gc_paused
     from her2gc.kb import snapshot
 
     sha256 = fingerprint(DATA_DIR)
-    parts = snapshot.read(sha256)
-    if parts is not None:
-        return _assemble(parts, DATA_DIR, sha256)
+    with gc_paused():
+        parts = snapshot.read(sha256)
+        if parts is not None:
+            return _assemble(parts, DATA_DIR, sha256)
     kb, parts = _load_checked(DATA_DIR)
     snapshot.write(sha256, parts)
     return kb
