@@ -4,8 +4,8 @@ Each entry has a stable ``id`` and the ids of its ``sources``. Numbers are store
 as the source reports them; ``her2gc kb check`` validates every cross-reference.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string again at import, which costs start-up time on every command.
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -2,8 +2,8 @@
 ``variant_classes.yaml`` and ``copy_number.yaml``. The readers take their values
 from these files; ``her2gc kb check`` validates them like every other file."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string again at import, which costs start-up time on every command.
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

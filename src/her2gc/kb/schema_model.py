@@ -6,11 +6,11 @@ from, how a patient's alterations and a drug's action become node perturbations,
 which nodes are read out as phenotypes and the screen's limits.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string again at import, which costs start-up time on every command.
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -114,7 +114,7 @@ class Readouts(_Frozen):
     synergy_weights: dict[str, float] = Field(description="read-outs whose gain counts as synergy (cell-intrinsic ones)")
 
     @model_validator(mode="after")
-    def _weights_cover_phenotypes(self) -> Readouts:
+    def _weights_cover_phenotypes(self) -> Self:
         for node in (self.proliferation, self.apoptosis):
             if node not in self.weights or node not in self.synergy_weights:
                 raise ValueError(f"readout {node} needs a weight and a synergy weight")
@@ -146,7 +146,7 @@ class ModelAnnotations(_Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
-    def _consistent(self) -> ModelAnnotations:
+    def _consistent(self) -> Self:
         ids = [node.id for node in self.nodes]
         duplicates = sorted({node for node in ids if ids.count(node) > 1})
         if duplicates:

@@ -8,14 +8,14 @@ its sources and, where a value is the project's own default rather than a source
 says so with ``confirmed: false``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string again at import, which costs start-up time on every command.
 from collections.abc import Sequence
 
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 
 from her2gc.kb.schema_genomics import Hotspot
@@ -67,7 +67,7 @@ class GeneIndicator(_Entry):
     sources: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _mutations_are_specified(self) -> GeneIndicator:
+    def _mutations_are_specified(self) -> Self:
         has_filter = bool(self.protein_changes or self.residues) or self.hotspot_class is not None or self.any_protein_change
         if "mut" in self.kinds and not has_filter:
             needs = "protein_changes, residues, hotspot_class or any_protein_change"
@@ -108,7 +108,7 @@ class Affect(_Entry):
     confirmed: bool = True
 
     @model_validator(mode="after")
-    def _names_something(self) -> Affect:
+    def _names_something(self) -> Self:
         if not self.drugs and not self.drug_classes:
             raise ValueError("an affect names drugs or drug_classes")
         return self
@@ -151,7 +151,7 @@ class Mechanism(_Entry):
     confirmed: bool = True
 
     @model_validator(mode="after")
-    def _indicated_or_explained(self) -> Mechanism:
+    def _indicated_or_explained(self) -> Self:
         if not self.indicators and not self.unmatchable_reason:
             raise ValueError(f"mechanism {self.id}: give indicators, or unmatchable_reason")
         return self
@@ -179,7 +179,7 @@ class NcrnaEntry(_Entry):
     seed_quote: str
 
     @model_validator(mode="after")
-    def _direction_matches_basis(self) -> NcrnaEntry:
+    def _direction_matches_basis(self) -> Self:
         if (self.resistance_direction is None) != (self.direction_basis == "not_stated"):
             raise ValueError(f"ncrna {self.id}: resistance_direction is null exactly when direction_basis is not_stated")
         return self

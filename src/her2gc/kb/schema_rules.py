@@ -3,8 +3,8 @@
 lives in ``her2.py`` and ``safety.py``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile every field's
+# annotation string again at import, which costs start-up time on every command.
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
