@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 import her2gc
 from her2gc.engine import EvaluationOptions
@@ -40,6 +41,16 @@ def test_snapshot_rebuilds_the_same_entries(cache: Path) -> None:
     assert fresh.resistance.mechanisms == from_snapshot.resistance.mechanisms
     assert fresh.her2_rules == from_snapshot.her2_rules and fresh.safety == from_snapshot.safety
     assert fresh.counts == from_snapshot.counts
+
+
+def test_restored_entries_are_frozen_schema_instances(cache: Path) -> None:
+    _, from_snapshot = _fresh_and_snapshot(cache)
+    drug = from_snapshot.drugs["trastuzumab"]
+    assert type(drug) is snapshot.CLASSES["her2gc.kb.schema:Drug"]
+    assert drug.model_fields_set == set(type(drug).model_fields)
+    with pytest.raises(ValidationError):
+        drug.id = "other"  # type: ignore[misc]
+    assert type(drug).model_validate(drug.model_dump()) == drug
 
 
 def test_snapshot_gives_byte_identical_reports(cache: Path) -> None:
