@@ -136,27 +136,44 @@ def _mount_parts() -> None:
 _mount_parts()
 
 
+# Typer >= 0.29 carries its own copy of click; older releases raise click's own classes.
+_EXITS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
+_ABORTS: tuple[type[Exception], ...] = (click.exceptions.Abort, typer.Abort)
+_USAGE_ERRORS: tuple[type[Exception], ...] = (click.ClickException, getattr(typer.exceptions, "TyperException", click.ClickException))
+
+
+def _usage_line(exc: Exception) -> str:
+    """A usage mistake (unknown option, missing argument) as one line that says where to look."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", None) or "her2gc"
+    return f"her2gc: error: {message} (see '{command} --help')"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning errors into one line and an exit code."""
     try:
-        app(args=argv, prog_name="her2gc", standalone_mode=False)
+        result = app(args=argv, prog_name="her2gc", standalone_mode=False)
     except Her2gcError as exc:
         sys.stderr.write(f"her2gc: error: {exc.one_line()}\n")
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except _EXITS as exc:
+        return int(getattr(exc, "exit_code", 1))
+    except _ABORTS:
         sys.stderr.write("her2gc: aborted\n")
         return 130
-    except click.ClickException as exc:
-        sys.stderr.write(f"her2gc: error: {exc.format_message()}\n")
+    except _USAGE_ERRORS as exc:
+        if str(exc):  # an empty message: no arguments, and the help has been shown instead
+            sys.stderr.write(_usage_line(exc) + "\n")
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the last guard: a bug must still not show a traceback
         sys.stderr.write(f"her2gc: internal error ({type(exc).__name__}: {exc}); please report it with the input that caused it\n")
         return 3
-    return 0
+    # Without standalone mode, an exit requested inside a command (typer.Exit) comes back
+    # as the return value, not as an exception.
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ def _her2_line(report: Report) -> str:
 
 def _outcome_text(option: Option) -> str:
     if not option.outcomes:
-        return ""
+        # Say so rather than leave the cell blank: the sources name the trial but print no figures.
+        return f"{', '.join(option.evidence.trials)}: no figures in the sources" if option.evidence.trials else ""
     first = option.outcomes[0]
     bits = [first.trial]
     for label, value in (("ORR", first.orr_pct), ("PFS", first.pfs_months), ("OS", first.os_months), ("OS HR", first.os_hr)):
