@@ -1,6 +1,6 @@
 """Single-case speed: warm ``evaluate`` latency and cold start (import + KB load).
 
-Run: python benchmarks/bench_evaluate.py [--n 10000] [--cold-runs 15]
+Run: python benchmarks/bench_evaluate.py [--n 10000] [--cold-runs 21]
 Cases: every golden case under tests/cases (core and molecular), cycled to --n calls.
 """
 
@@ -37,12 +37,6 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def _one_cold(env: dict[str, str]) -> tuple[float, float]:
-    start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True, env=env)
-    return float(out.stdout.strip()) * 1000, (time.perf_counter() - start) * 1000
-
-
 def compile_package() -> Path:
     """Write the package's bytecode, as installing a wheel does. An editable install under
     PYTHONDONTWRITEBYTECODE=1 otherwise recompiles every module in every process, which
@@ -57,26 +51,20 @@ def compile_package() -> Path:
     return package
 
 
-def cold_phases(runs: int) -> list[float]:
-    """Median ms of: importing pydantic, importing the schema classes and loader, loading."""
+def _timed_processes(code: str, runs: int) -> tuple[list[float], list[list[float]]]:
+    """Run ``code`` in fresh processes sharing one empty cache: the first run validates the
+    files and writes the snapshot; the next ``runs`` start from it. Each prints seconds.
+    Returns the first run's figures and, per later run, its figures then its wall time, in ms."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "HER2GC_CACHE_DIR": cache}
-        subprocess.run([sys.executable, "-c", PHASES], capture_output=True, check=True, env=env)
-        rows = [
-            [float(x) * 1000 for x in subprocess.run([sys.executable, "-c", PHASES], capture_output=True, text=True, check=True, env=env).stdout.split()]
-            for _ in range(runs)
-        ]
-    return [statistics.median(column) for column in zip(*rows)]
 
+        def one() -> list[float]:
+            start = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+            return [float(x) * 1000 for x in out.stdout.split()] + [(time.perf_counter() - start) * 1000]
 
-def cold_start(runs: int) -> tuple[float, list[float], list[float]]:
-    """First load (validates the files, writes the snapshot), then the in-process
-    import+load times and whole-process wall times of later processes, in ms."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "HER2GC_CACHE_DIR": cache}
-        first, _ = _one_cold(env)
-        timings = [_one_cold(env) for _ in range(runs)]
-    return first, [t[0] for t in timings], [t[1] for t in timings]
+        first = one()[:-1]
+        return first, [one() for _ in range(runs)]
 
 
 def warm(n: int, with_model: bool) -> list[float]:
@@ -101,17 +89,19 @@ def warm(n: int, with_model: bool) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--cold-runs", type=int, default=15)
+    parser.add_argument("--cold-runs", type=int, default=21)
     args = parser.parse_args()
     package = compile_package()
     print(f"package: {package} (bytecode compiled); python {sys.version.split()[0]}")
-    first, inner, outer = cold_start(args.cold_runs)
+    [first], runs = _timed_processes(COLD, args.cold_runs)
+    inner, outer = [run[0] for run in runs], [run[1] for run in runs]
     print(f"first load ever (validate every file, write the snapshot): {first:.1f} ms in-process")
     print(
         f"cold start (import her2gc + load_kb), {args.cold_runs} processes: median {statistics.median(inner):.1f} ms in-process "
         f"(quartiles {_percentile(inner, 0.25):.1f}-{_percentile(inner, 0.75):.1f}); {statistics.median(outer):.1f} ms whole interpreter"
     )
-    pydantic_ms, schema_ms, load_ms = cold_phases(args.cold_runs)
+    _, phase_runs = _timed_processes(PHASES, args.cold_runs)
+    pydantic_ms, schema_ms, load_ms = (statistics.median(run[i] for run in phase_runs) for i in range(3))
     print(f"  phases (medians): pydantic {pydantic_ms:.1f} ms, schema classes + loader {schema_ms:.1f} ms, snapshot load {load_ms:.1f} ms")
     for with_model in (True, False):
         timings = warm(args.n, with_model)

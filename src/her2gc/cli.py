@@ -137,7 +137,6 @@ _mount_parts()
 
 
 # Typer >= 0.29 carries its own copy of click; older releases raise click's own classes.
-_EXITS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
 _ABORTS: tuple[type[Exception], ...] = (click.exceptions.Abort, typer.Abort)
 _USAGE_ERRORS: tuple[type[Exception], ...] = (click.ClickException, getattr(typer.exceptions, "TyperException", click.ClickException))
 
@@ -157,8 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     except Her2gcError as exc:
         sys.stderr.write(f"her2gc: error: {exc.one_line()}\n")
         return exc.exit_code
-    except _EXITS as exc:
-        return int(getattr(exc, "exit_code", 1))
     except _ABORTS:
         sys.stderr.write("her2gc: aborted\n")
         return 130
@@ -171,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last guard: a bug must still not show a traceback
         sys.stderr.write(f"her2gc: internal error ({type(exc).__name__}: {exc}); please report it with the input that caused it\n")
         return 3
-    # Without standalone mode, an exit requested inside a command (typer.Exit) comes back
-    # as the return value, not as an exception.
+    # Without standalone mode, click catches an exit requested inside a command
+    # (typer.Exit, --help) and hands its code back as the return value.
     return result if isinstance(result, int) else 0
 
 
