@@ -176,10 +176,16 @@ class CtdnaVariant(_Frozen):
     vaf: float = Field(ge=0, le=1)
 
 
+CtdnaTiming = Literal["baseline", "on_treatment", "progression"]
+
+
 class CtdnaPoint(_Frozen):
     date: dt.date
     erbb2_copy_number: float | None = Field(default=None, ge=0)
     variants: list[CtdnaVariant] = Field(default_factory=list)
+    timing: CtdnaTiming | None = Field(
+        default=None, description="relative to therapy; derived from the treatment history when absent"
+    )
 
 
 class NcrnaFinding(_Frozen):
@@ -187,17 +193,41 @@ class NcrnaFinding(_Frozen):
     direction: Literal["up", "down"]
 
 
+AdverseEventKind = Literal[
+    "ild",
+    "neutropenia",
+    "febrile_neutropenia",
+    "thrombocytopenia",
+    "lvef_decrease",
+    "heart_failure",
+    "proteinuria",
+    "hypertension",
+    "diarrhoea",
+    "peripheral_neuropathy",
+    "infusion_reaction",
+    "immune_mediated",
+    "bleeding",
+    "gi_perforation",
+    "arterial_thromboembolism",
+    "surgery_planned",
+]
+
+
 class AdverseEvent(_Frozen):
     drug: DrugName
-    event: Literal[
-        "ild", "neutropenia", "febrile_neutropenia", "thrombocytopenia", "lvef_decrease", "heart_failure"
-    ]
+    event: AdverseEventKind
     grade: int | None = Field(default=None, ge=0, le=5)
     onset: dt.date | None = None
     resolved: dt.date | None = None
     lvef_percent: float | None = Field(default=None, ge=0, le=100)
     lvef_drop_points: float | None = Field(default=None, ge=0, le=100)
+    lvef_below_lln: bool | None = Field(default=None, description="LVEF below the institution's lower limit of normal")
     symptomatic: bool = False
+    urine_protein_g_per_24h: float | None = Field(default=None, ge=0, le=100)
+    nephrotic_syndrome: bool | None = None
+    controlled: bool | None = Field(default=None, description="hypertension controlled with treatment")
+    organ: str | None = Field(default=None, description="immune_mediated: e.g. pneumonitis, colitis, hepatitis, endocrine, nephritis, skin")
+    symptom: str | None = Field(default=None, description="infusion_reaction: e.g. dyspnoea, hypotension, anaphylaxis, angioedema")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> AdverseEvent:
@@ -206,9 +236,20 @@ class AdverseEvent(_Frozen):
         return self
 
 
+class DrugDose(_Frozen):
+    mg_per_kg: float | None = Field(default=None, gt=0, le=100)
+
+
 class CurrentTherapy(_Frozen):
     drugs: list[DrugName] = Field(min_length=1)
-    dose_mg_per_kg: float | None = Field(default=None, gt=0)
+    dose_mg_per_kg: float | None = Field(default=None, gt=0, le=100, description="the dose of a single-drug therapy")
+    doses: dict[DrugName, DrugDose] = Field(default_factory=dict, description="dose per drug of a combination")
+
+    def dose_of(self, drug: str) -> float | None:
+        """The current dose of one drug: its own entry, else the single-drug dose."""
+        if drug in self.doses:
+            return self.doses[drug].mg_per_kg
+        return self.dose_mg_per_kg if drug in self.drugs else None
 
 
 def _ascending(dates: list[dt.date | None]) -> int | None:
@@ -218,6 +259,13 @@ def _ascending(dates: list[dt.date | None]) -> int | None:
         if after < before:
             return index
     return None
+
+
+class Cldn182(_Frozen):
+    """Claudin 18.2 immunohistochemistry."""
+
+    percent_moderate_strong: float = Field(ge=0, le=100, description="% of tumour cells with moderate-to-strong membranous staining")
+    assay: str | None = None
 
 
 class Case(_Frozen):
@@ -231,6 +279,9 @@ class Case(_Frozen):
     her2_tests: list[Her2Test] = Field(default_factory=list)
     pdl1: Pdl1 | None = None
     msi: Literal["MSS", "MSI-H", "unknown"] = "unknown"
+    cldn18_2: Cldn182 | None = None
+    tumour_fraction: float | None = Field(default=None, ge=0, le=1)
+    sample_ids: list[str] = Field(default_factory=list, description="sequencing sample ids of this patient")
     comorbidities: Comorbidities = Field(default_factory=Comorbidities)
     treatment_history: list[TreatmentLine] = Field(default_factory=list)
     alterations: list[Alteration] = Field(default_factory=list)

@@ -105,7 +105,7 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
     model = model_section(case, her2, top=options.model_top) if options.with_model else None
     safety, safety_warnings = manage_adverse_events(case, kb.safety)
     notes, notes_sources = _clinical_notes(case, matching_tier(her2), kb)
-    warnings = notes + safety_warnings + list(resistance.warnings)
+    warnings = [*safety_warnings, *resistance.warnings]
     generated_by = GeneratedBy(package_version=__version__, kb_version=kb.version, kb_sha256=kb.sha256, model_sha256=model.model_sha256 if model else None)
     return Report(
         patient_id=case.patient_id,
@@ -119,6 +119,7 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
         model=model if model is not None else ModelSection(),
         safety=safety,
         warnings=warnings,
+        notes=notes,
         trace=therapy.trace,
         sources=_source_refs(_cited(her2, therapy.options, resistance, safety, model) | notes_sources, kb),
     )

@@ -27,6 +27,14 @@ class TraceItem(_Frozen):
     confirmed: bool = True
 
 
+class Warning(_Frozen):
+    """An inconsistency or gap the engine noticed in the case (never silently ignored)."""
+
+    code: str
+    message: str
+    fields: list[str] = Field(default_factory=list, description="case field paths it concerns")
+
+
 class GeneratedBy(_Frozen):
     package_version: str
     kb_version: str
@@ -43,6 +51,9 @@ class ActionDetail(_Frozen):
 class Her2Status(_Frozen):
     binary: Literal["positive", "negative", "equivocal", "unknown"]
     csco_tier: Literal["high", "medium", "low", "none", "unknown"]
+    csco_tier_candidates: list[Literal["high", "medium", "low", "none"]] = Field(
+        default_factory=list, description="the tiers still possible while a test is pending (IHC 2+ awaiting ISH)"
+    )
     ihc_score: Literal["0", "1+", "2+", "3+"] | None = None
     ish: Literal["amplified", "not_amplified", "not_done"] = "not_done"
     heterogeneous: bool = False
@@ -66,10 +77,11 @@ class Evidence(_Frozen):
 
 class ApprovalStatus(_Frozen):
     region: str
-    status: Literal["approved", "conditional", "not_approved", "trial_only"]
+    status: Literal["approved", "conditional", "not_approved", "not_recorded", "trial_only", "label_not_applicable"]
     indication: str | None = None
     approval_id: str | None = None
     confirmed: bool = True
+    sources: list[str] = Field(default_factory=list)
 
 
 class Outcome(_Frozen):
@@ -131,7 +143,7 @@ class ResistanceSection(_Frozen):
     ctdna_pattern: Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"] = "insufficient_data"
     actions: list[str] = Field(default_factory=list)
     action_details: list[ActionDetail] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[Warning] = Field(default_factory=list)
     trace: list[TraceItem] = Field(default_factory=list)
 
 
@@ -146,7 +158,7 @@ class SafetyAction(_Frozen):
     drug: str
     event: str
     grade: int | None = None
-    action: Literal["continue", "interrupt", "resume_same_dose", "reduce", "discontinue"]
+    action: Literal["continue", "interrupt", "withhold", "resume_same_dose", "reduce", "discontinue"]
     next_dose_mg_per_kg: float | None = None
     rule: str
     details: list[str] = Field(default_factory=list)
@@ -172,7 +184,8 @@ class Report(_Frozen):
     resistance: ResistanceSection = Field(default_factory=ResistanceSection)
     model: ModelSection = Field(default_factory=ModelSection)
     safety: list[SafetyAction] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[Warning] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="statements the knowledge base attaches to features of the case")
     trace: list[TraceItem] = Field(default_factory=list, description="every recommendation rule considered for the line")
     sources: list[SourceRef] = Field(default_factory=list)
 

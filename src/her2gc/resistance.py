@@ -25,7 +25,7 @@ from her2gc.kb.schema_resistance import (
     ResistanceKnowledge,
     Strategy,
 )
-from her2gc.report import ActionDetail, MechanismFinding, ResistanceSection, TraceItem
+from her2gc.report import ActionDetail, MechanismFinding, ResistanceSection, TraceItem, Warning
 from her2gc.report import Strategy as ReportStrategy
 from her2gc.resistance_ctdna import CtdnaAssessment, assess_ctdna, ctdna_actions
 
@@ -102,7 +102,7 @@ def _ncrna_trace(name: str, conclusion: str, entry: NcrnaEntry | None, confirmed
 
 
 def _match_ncrna(
-    case: Case, kb: ResistanceKnowledge, matches: dict[str, _Match], warnings: list[str], trace: list[TraceItem]
+    case: Case, kb: ResistanceKnowledge, matches: dict[str, _Match], warnings: list[Warning], trace: list[TraceItem]
 ) -> list[tuple[NcrnaEntry, str]]:
     """ncRNA findings: linked mechanisms get a preclinical label; the rest become own hypotheses.
 
@@ -111,12 +111,16 @@ def _match_ncrna(
     yields no resistance hypothesis and says why in the trace.
     """
     standalone: list[tuple[NcrnaEntry, str]] = []
-    for finding in case.ncrna:
+    for index, finding in enumerate(case.ncrna):
         entry = kb.ncrna_by_name.get(fold_ncrna_name(finding.name))
         label = f"{finding.name} {finding.direction}"
         if entry is None:
             warnings.append(
-                f"ncRNA '{finding.name}' is not in the knowledge base (ncrna.yaml); no resistance hypothesis drawn from it"
+                Warning(
+                    code="unknown_ncrna",
+                    message=f"ncRNA '{finding.name}' is not in the knowledge base; no resistance hypothesis drawn from it",
+                    fields=[f"case.ncrna[{index}].name"],
+                )
             )
             trace.append(_ncrna_trace(finding.name, "unknown ncRNA: not interpreted", None))
             continue
@@ -222,7 +226,7 @@ def assess_resistance(
     in the order of mechanisms.yaml; ncRNA-only hypotheses come last.
     """
     kb = kb_resistance
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     trace: list[TraceItem] = []
     ctdna = assess_ctdna(case, kb.ctdna_patterns)
     matches: dict[str, _Match] = {}

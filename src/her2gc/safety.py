@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from her2gc.case import AdverseEvent, Case
 from her2gc.kb.schema_rules import DoseLadder, SafetyCondition, SafetyRule, SafetyRules
-from her2gc.report import SafetyAction
+from her2gc.report import SafetyAction, Warning
 
 
 def _within(value: float | None, low_inc: float | None, low_exc: float | None, high_inc: float | None, high_exc: float | None) -> bool:
@@ -86,7 +86,7 @@ def manage_event(event: AdverseEvent, case: Case, rules: SafetyRules) -> SafetyA
     rule = matching_rule(event, rules.rules)
     if rule is None:
         return None
-    current = case.current_therapy.dose_mg_per_kg if case.current_therapy and event.drug in case.current_therapy.drugs else None
+    current = case.current_therapy.dose_of(event.drug) if case.current_therapy else None
     dose, problem = next_dose(current, rule.dose_steps_down, _ladder_for(event.drug, rules))
     action = rule.action
     details = list(rule.details)
@@ -107,14 +107,20 @@ def manage_event(event: AdverseEvent, case: Case, rules: SafetyRules) -> SafetyA
     )
 
 
-def manage_adverse_events(case: Case, rules: SafetyRules) -> tuple[list[SafetyAction], list[str]]:
+def manage_adverse_events(case: Case, rules: SafetyRules) -> tuple[list[SafetyAction], list[Warning]]:
     """Actions for every adverse event, and warnings for events no rule covers."""
     actions: list[SafetyAction] = []
-    warnings: list[str] = []
+    warnings: list[Warning] = []
     for index, event in enumerate(case.adverse_events):
         result = manage_event(event, case, rules)
         if result is None:
-            warnings.append(f"adverse_events[{index}]: no dose-management rule in the knowledge base for {event.drug} {event.event} grade {event.grade}")
+            warnings.append(
+                Warning(
+                    code="no_dose_rule",
+                    message=f"adverse_events[{index}]: no dose-management rule in the knowledge base for {event.drug} {event.event} grade {event.grade}",
+                    fields=[f"case.adverse_events[{index}]"],
+                )
+            )
         else:
             actions.append(result)
     return actions, warnings

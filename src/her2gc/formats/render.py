@@ -87,7 +87,9 @@ def to_text(report: Report, width: int = 110) -> str:
             f"{dose_action.action.upper()}{dose}{flag} ({dose_action.rule})"
         )
     for warning in report.warnings:
-        console.print(f"Note: {warning}")
+        console.print(f"Warning: {warning.message}")
+    for note in report.notes:
+        console.print(f"Note: {note}")
     console.print("Decision support only: the treating team decides.")
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
 
