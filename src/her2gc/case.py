@@ -1,8 +1,11 @@
 """The case: one patient's findings as the report needs them (``her2gc.case/1``).
 
 Parsing only checks shape and vocabulary; clinical interpretation happens in the
-steps. Drug aliases become lower-case INN and gene aliases HGNC symbols here, from
-the knowledge base's vocabulary, so every later step sees one spelling.
+steps. Drug aliases become lower-case INN and gene aliases HGNC symbols, from the
+vocabulary of the knowledge base the case is read with, passed as validation context
+(``Case.model_validate(data, context={"vocabulary": kb.vocabulary})``); the engine
+normalises any case read without one before it evaluates it, so every step sees one
+spelling.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from her2gc.kb.vocabulary import normalise_drug, normalise_gene
+from her2gc.kb.vocabulary import Vocabulary, fold_drug_name, fold_gene_symbol
 
 CASE_SCHEMA = "her2gc.case/1"
 
@@ -37,12 +40,24 @@ def _score_as_text(value: Any) -> Any:
     return value
 
 
-def _drug(value: Any) -> Any:
-    return normalise_drug(value) if isinstance(value, str) else value
+def _vocabulary(info: ValidationInfo) -> Vocabulary | None:
+    context = info.context
+    vocabulary = context.get("vocabulary") if isinstance(context, dict) else None
+    return vocabulary if isinstance(vocabulary, Vocabulary) else None
 
 
-def _gene(value: Any) -> Any:
-    return normalise_gene(value) if isinstance(value, str) else value
+def _drug(value: Any, info: ValidationInfo) -> Any:
+    if not isinstance(value, str):
+        return value
+    vocabulary = _vocabulary(info)
+    return vocabulary.drug(value) if vocabulary is not None else fold_drug_name(value)
+
+
+def _gene(value: Any, info: ValidationInfo) -> Any:
+    if not isinstance(value, str):
+        return value
+    vocabulary = _vocabulary(info)
+    return vocabulary.gene(value) if vocabulary is not None else fold_gene_symbol(value)
 
 
 DrugName = Annotated[str, BeforeValidator(_drug)]
@@ -291,6 +306,19 @@ class Case(_Frozen):
     current_therapy: CurrentTherapy | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+
+    # The id of the vocabulary the names were normalised with (None: folded only).
+    _vocabulary_id: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _remember_vocabulary(self, info: ValidationInfo) -> "Case":
+        vocabulary = _vocabulary(info)
+        self._vocabulary_id = vocabulary.id if vocabulary is not None else None
+        return self
+
+    def normalised_with(self, vocabulary: Vocabulary) -> bool:
+        """Whether every drug and gene name was checked against this vocabulary."""
+        return self._vocabulary_id == vocabulary.id
 
     @field_validator("her2_tests")
     @classmethod

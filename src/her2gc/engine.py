@@ -7,20 +7,20 @@ no clock, no globals: the same inputs give the same report.
 
 from __future__ import annotations
 
-import functools
-
 from collections.abc import Iterable, Sequence
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from her2gc import __version__
+from her2gc._version import __version__
 from her2gc.case import Case
 from her2gc.errors import InputError
 from her2gc.her2 import assess_her2
-from her2gc.kb.loader import KnowledgeBase
-from her2gc.modelstep import model_section
+from her2gc.kb.base import KnowledgeBase
+from her2gc.model import model_section
+from her2gc.validation import validation_message
 from her2gc.report import GeneratedBy, Her2Status, ModelSection, Option, Report, ResistanceSection, SafetyAction, SourceRef
 from her2gc.resistance import assess_resistance, cautions_for_regimen
+from her2gc.runtime import Runtime, default_runtime
 from her2gc.safety import manage_adverse_events
 from her2gc.therapy import matching_tier, options_for_line
 
@@ -79,18 +79,37 @@ def _cited(her2: Her2Status, options: Sequence[Option], resistance: ResistanceSe
     return ids
 
 
-@functools.lru_cache(maxsize=8192)
-def _source_ref(source_id: str, citation: str, doi: str | None) -> SourceRef:
-    return SourceRef(id=source_id, citation=citation, doi=doi)
+def _source_refs(ids: Iterable[str], kb: KnowledgeBase, runtime: Runtime) -> list[SourceRef]:
+    def ref(sid: str) -> SourceRef:
+        source = kb.sources[sid]
+        return runtime.memo(("source_ref", kb.sha256, sid), lambda: SourceRef(id=sid, citation=source.citation, doi=source.doi))
+
+    return [ref(sid) for sid in sorted(ids) if sid in kb.sources]
 
 
-def _source_refs(ids: Iterable[str], kb: KnowledgeBase) -> list[SourceRef]:
-    return [_source_ref(sid, kb.sources[sid].citation, kb.sources[sid].doi) for sid in sorted(ids) if sid in kb.sources]
+def normalised_case(case: Case, kb: KnowledgeBase) -> Case:
+    """The case with every drug and gene name checked against ``kb``'s vocabulary.
+
+    A case read with that vocabulary (``read_case(path, kb)``) is returned as it is;
+    one built without it is validated again with it, so unknown names are refused here.
+    """
+    if case.normalised_with(kb.vocabulary):
+        return case
+    try:
+        return Case.model_validate(case.model_dump(by_alias=True), context={"vocabulary": kb.vocabulary})
+    except ValidationError as exc:
+        raise InputError(validation_message(exc, f"case {case.patient_id}")) from None
 
 
-def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None) -> Report:
-    """The report for one case under one knowledge base. Pure and deterministic."""
+def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None, *, runtime: Runtime | None = None) -> Report:
+    """The report for one case under one knowledge base. Pure and deterministic.
+
+    ``runtime`` holds what repeats across cases (model screens by alteration profile);
+    the process-wide default is used when none is given. It changes speed, never the report.
+    """
     options = options or EvaluationOptions()
+    runtime = runtime or default_runtime()
+    case = normalised_case(case, kb)
     region = _region(case, options)
     her2 = assess_her2(case, kb.her2_rules, use_signals_rule=options.ish_signals_rule)
     resistance: ResistanceSection = assess_resistance(case, kb.resistance, her2.loss_after_therapy, her2.heterogeneous)
@@ -101,8 +120,9 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
         region,
         level_for=kb.resistance.evidence_levels.oncokb_level_for,
         resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), kb.drug_classes, resistance),
+        runtime=runtime,
     )
-    model = model_section(case, her2, top=options.model_top) if options.with_model else None
+    model = model_section(case, her2, kb, runtime, top=options.model_top) if options.with_model else None
     safety, safety_warnings = manage_adverse_events(case, kb.safety)
     notes, notes_sources = _clinical_notes(case, matching_tier(her2), kb)
     warnings = [*safety_warnings, *resistance.warnings]
@@ -121,5 +141,5 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
         warnings=warnings,
         notes=notes,
         trace=therapy.trace,
-        sources=_source_refs(_cited(her2, therapy.options, resistance, safety, model) | notes_sources, kb),
+        sources=_source_refs(_cited(her2, therapy.options, resistance, safety, model) | notes_sources, kb, runtime),
     )

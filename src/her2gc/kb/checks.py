@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from her2gc.kb.schema import Approval, ClinicalNote, Contraindication, Recommendation
 
 if TYPE_CHECKING:
-    from her2gc.kb.loader import KnowledgeBase
+    from her2gc.kb.base import KnowledgeBase
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -7,100 +7,31 @@ cross-reference (source, drug, regimen, trial ids) is checked, so a loaded
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+import sys
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from her2gc._gc import gc_paused
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb import schema as s
+from her2gc.kb import snapshot
+from her2gc.kb.base import KnowledgeBase, kind_tables
+from her2gc.kb.checks import dangling_references
+from her2gc.kb.genomics import build_genomics
 from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
-from her2gc.kb.schema_resistance import ResistanceKnowledge, assemble_resistance_knowledge, hotspots_from_entries
+from her2gc.kb.schema_model import load_model_annotations
+from her2gc.kb.schema_resistance import assemble_resistance_knowledge, hotspots_from_entries
 from her2gc.kb.schema_rules import Her2Rules, SafetyRules
-from her2gc.kb.yamlio import DATA_DIR, YamlSyntaxError, read_yaml
-
-if TYPE_CHECKING:
-    from her2gc.kb.schema_model import ModelAnnotations
+from her2gc.kb.validate import read_file, validate
+from her2gc.kb.vocabulary import Vocabulary
+from her2gc.kb.yamlio import DATA_DIR
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class KnowledgeBase:
-    """The validated knowledge base, indexed by id. Treat as read-only."""
-
-    version: str
-    sha256: str
-    sources: Mapping[str, s.Source]
-    drugs: Mapping[str, s.Drug]
-    regimens: Mapping[str, s.Regimen]
-    trials: Mapping[str, s.Trial]
-    approvals: tuple[s.Approval, ...]
-    recommendations: tuple[s.Recommendation, ...]
-    contraindications: tuple[s.Contraindication, ...]
-    clinical_notes: tuple[s.ClinicalNote, ...]
-    genes: Mapping[str, s.Gene]
-    her2_rules: Her2Rules
-    safety: SafetyRules
-    resistance: ResistanceKnowledge
-    hotspots: tuple[Hotspot, ...]
-    variant_classes: VariantClasses
-    copy_number: CopyNumberRules
-    data_dir: Path
-    counts: Mapping[str, int] = field(default_factory=dict)
-    drug_classes: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def model(self) -> ModelAnnotations | None:
-        """The logical model's annotations (``model.yaml``), read on first use: only the
-        mechanistic model and ``kb check`` need them, not every evaluation."""
-        return _model_annotations(self.data_dir)
-
-    def entry(self, kind: str, entry_id: str) -> BaseModel:
-        """One entry by kind and id, for ``her2gc kb show``."""
-        table = _kind_tables(self).get(kind)
-        if table is None:
-            raise KeyError(f"unknown kind '{kind}' (one of {', '.join(sorted(_kind_tables(self)))})")
-        if entry_id not in table:
-            raise KeyError(f"no {kind} with id '{entry_id}'")
-        entry: BaseModel = table[entry_id]
-        return entry
-
-
-def _kind_tables(kb: KnowledgeBase) -> dict[str, Mapping[str, Any]]:
-    tables: dict[str, Mapping[str, Any]] = {
-        "source": kb.sources,
-        "drug": kb.drugs,
-        "regimen": kb.regimens,
-        "trial": kb.trials,
-        "approval": {a.id: a for a in kb.approvals},
-        "recommendation": {r.id: r for r in kb.recommendations},
-        "contraindication": {c.id: c for c in kb.contraindications},
-        "gene": kb.genes,
-    }
-    tables["mechanism"] = {m.id: m for m in kb.resistance.mechanisms}
-    tables["ncrna"] = {n.id: n for n in kb.resistance.ncrna}
-    return tables
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        return read_yaml(path)
-    except YamlSyntaxError as exc:
-        raise KnowledgeBaseError(f"{path.name}: malformed YAML ({exc})") from None
-
-
-def _validate(model: type[M], data: Any, where: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise KnowledgeBaseError(f"{where}: {loc}: {first['msg']}") from None
 
 
 def _entries(data_dir: Path, stem: str, model: type[M]) -> list[M]:
@@ -108,8 +39,8 @@ def _entries(data_dir: Path, stem: str, model: type[M]) -> list[M]:
     paths = sorted([*data_dir.glob(f"{stem}.yaml"), *data_dir.glob(f"{stem}_*.yaml")])
     items: list[M] = []
     for path in paths:
-        for index, raw in enumerate(_read_yaml(path) or []):
-            items.append(_validate(model, raw, f"{path.name}[{index}]"))
+        for index, raw in enumerate(read_file(path) or []):
+            items.append(validate(model, raw, f"{path.name}[{index}]"))
     return items
 
 
@@ -133,21 +64,17 @@ def fingerprint(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-@functools.cache
-def _model_annotations(data_dir: Path) -> ModelAnnotations | None:
-    from her2gc.kb.schema_model import load_model_annotations
-
-    path = data_dir / "model.yaml"
-    return load_model_annotations(path) if path.exists() else None
-
-
 def _parts_from_yaml(data_dir: Path) -> dict[str, Any]:
     """Every file's entries, validated by their schemas (not yet cross-checked or indexed)."""
     from her2gc.kb.schema_resistance import load_ctdna_patterns, load_evidence_levels, load_mechanisms, load_ncrna
 
+    model_path = data_dir / "model.yaml"
+    model = load_model_annotations(model_path) if model_path.exists() else None
     return {
-        "her2_rules": _validate(Her2Rules, _read_yaml(data_dir / "her2_rules.yaml"), "her2_rules.yaml"),
-        "safety": _validate(SafetyRules, _read_yaml(data_dir / "safety.yaml"), "safety.yaml"),
+        "model": model,
+        "model_bnet": _model_text(data_dir, model.bnet) if model is not None else None,
+        "her2_rules": validate(Her2Rules, read_file(data_dir / "her2_rules.yaml"), "her2_rules.yaml"),
+        "safety": validate(SafetyRules, read_file(data_dir / "safety.yaml"), "safety.yaml"),
         "sources": _entries(data_dir, "sources", s.Source),
         "drugs": _entries(data_dir, "drugs", s.Drug),
         "regimens": _entries(data_dir, "regimens", s.Regimen),
@@ -162,8 +89,8 @@ def _parts_from_yaml(data_dir: Path) -> dict[str, Any]:
         "ctdna_patterns": load_ctdna_patterns(data_dir / "ctdna_patterns.yaml"),
         "evidence_levels": load_evidence_levels(data_dir / "evidence_levels.yaml"),
         "hotspots": _entries(data_dir, "hotspots", Hotspot),
-        "variant_classes": _validate(VariantClasses, _read_yaml(data_dir / "variant_classes.yaml"), "variant_classes.yaml"),
-        "copy_number": _validate(CopyNumberRules, _read_yaml(data_dir / "copy_number.yaml"), "copy_number.yaml"),
+        "variant_classes": validate(VariantClasses, read_file(data_dir / "variant_classes.yaml"), "variant_classes.yaml"),
+        "copy_number": validate(CopyNumberRules, read_file(data_dir / "copy_number.yaml"), "copy_number.yaml"),
     }
 
 
@@ -173,6 +100,8 @@ def _assemble(parts: dict[str, Any], data_dir: Path, sha256: str) -> KnowledgeBa
         parts["mechanisms"], parts["ncrna"], parts["ctdna_patterns"], parts["evidence_levels"], hotspots_from_entries(parts["hotspots"])
     )
     drugs = _index(parts["drugs"], "id", "drug")
+    genes = _index(parts["genes"], "symbol", "gene")
+    vocabulary = Vocabulary.build(sha256, ((d.id, d.aliases) for d in parts["drugs"]), ((g.symbol, g.aliases) for g in parts["genes"]))
     kb = KnowledgeBase(
         version=parts["her2_rules"].version,
         sha256=sha256,
@@ -184,22 +113,24 @@ def _assemble(parts: dict[str, Any], data_dir: Path, sha256: str) -> KnowledgeBa
         recommendations=tuple(parts["recommendations"]),
         contraindications=tuple(parts["contraindications"]),
         clinical_notes=tuple(parts["clinical_notes"]),
-        genes=_index(parts["genes"], "symbol", "gene"),
+        genes=genes,
         her2_rules=parts["her2_rules"],
         safety=parts["safety"],
         resistance=resistance,
         hotspots=tuple(parts["hotspots"]),
         variant_classes=parts["variant_classes"],
         copy_number=parts["copy_number"],
+        model=parts["model"],
+        model_bnet=parts["model_bnet"],
+        vocabulary=vocabulary,
+        genomics=build_genomics(genes, parts["hotspots"], parts["variant_classes"], parts["copy_number"], vocabulary),
         data_dir=data_dir,
         drug_classes={drug_id: drug.drug_class for drug_id, drug in drugs.items()},
     )
-    return replace(kb, counts={kind: len(table) for kind, table in _kind_tables(kb).items()})
+    return replace(kb, counts={kind: len(table) for kind, table in kind_tables(kb).items()})
 
 
 def _load_checked(data_dir: Path) -> tuple[KnowledgeBase, dict[str, Any]]:
-    from her2gc.kb.checks import dangling_references
-
     parts = _parts_from_yaml(data_dir)
     kb = _assemble(parts, data_dir, fingerprint(data_dir))
     problems = dangling_references(kb)
@@ -214,21 +145,32 @@ def load_kb_from(data_dir: Path) -> KnowledgeBase:
     return _load_checked(data_dir)[0]
 
 
-@functools.cache
 def load_kb() -> KnowledgeBase:
-    """The packaged knowledge base, validated (loaded once per process).
+    """The packaged knowledge base, validated.
 
-    The first load validates the files and writes a snapshot of the validated entries
-    (``her2gc.kb.snapshot``); later processes with the same files start from it.
+    Call it once, at the edge (command line, service worker, cohort run) and pass the
+    result in. The first load validates the files and writes a snapshot of the
+    validated entries (``her2gc.kb.snapshot``); later processes with the same files
+    start from it.
     """
-    from her2gc import gc_paused
-    from her2gc.kb import snapshot
-
     sha256 = fingerprint(DATA_DIR)
     with gc_paused():
-        parts = snapshot.read(sha256)
+        parts, refused = snapshot.read(sha256)
         if parts is not None:
-            return _assemble(parts, DATA_DIR, sha256)
+            try:
+                return _assemble(parts, DATA_DIR, sha256)
+            except (KeyError, TypeError, AttributeError, ValueError, KnowledgeBaseError):
+                refused = "the knowledge-base snapshot has the wrong shape"
+    if refused is not None:
+        # Said once: the rebuilt snapshot replaces the refused one.
+        sys.stderr.write(f"her2gc: {refused}; rebuilt from the validated knowledge-base files\n")
     kb, parts = _load_checked(DATA_DIR)
     snapshot.write(sha256, parts)
     return kb
+
+
+def _model_text(data_dir: Path, name: str) -> str:
+    try:
+        return (data_dir / name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise KnowledgeBaseError(f"model.yaml: bnet: cannot read {name} ({exc.strerror or exc})") from None

@@ -16,33 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-# IUPAC three-letter amino-acid codes: a spelling convention (HGVS), not clinical knowledge.
-_THREE_TO_ONE = {
-    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G", "His": "H",
-    "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W",
-    "Tyr": "Y", "Val": "V", "Ter": "*", "Sec": "U", "Pyl": "O",
-}
-_THREE_LETTER = re.compile("|".join(_THREE_TO_ONE), flags=re.IGNORECASE)
-_THREE_BY_FOLD = {code.lower(): one for code, one in _THREE_TO_ONE.items()}
-_SIMPLE_SUBSTITUTION = re.compile(r"^([A-Z*])(\d+)([A-Z*=])$")
-
-
-def normalise_protein_change(change: str | None) -> str | None:
-    """``p.`` + one-letter HGVS protein change; other spellings left as given (upper-cased tail)."""
-    if change is None:
-        return None
-    text = change.strip()
-    if not text:
-        return None
-    if text[:2].lower() == "p.":
-        text = text[2:]
-    text = text.strip("()")
-    text = _THREE_LETTER.sub(lambda match: _THREE_BY_FOLD[match.group(0).lower()], text)
-    upper = text.upper()
-    if _SIMPLE_SUBSTITUTION.match(upper):
-        return f"p.{upper}"
-    return f"p.{text}"
-
+from her2gc.protein import normalise_protein_change_lenient as normalise_protein_change
 
 def fold_ncrna_name(name: str) -> str:
     """One spelling per ncRNA: case, ``hsa-`` prefix, Greek beta and separators do not matter."""

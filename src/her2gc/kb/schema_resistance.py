@@ -15,14 +15,14 @@ from collections.abc import Sequence
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Self, TypeVar
+from typing import Literal, Self
 
 
-from her2gc.kb.schema_genomics import Hotspot
-from her2gc.kb.yamlio import YamlSyntaxError, read_yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from her2gc.errors import KnowledgeBaseError
+from her2gc.kb.schema_genomics import Hotspot
+from her2gc.kb.validate import read_file, validate, validate_list
 from her2gc.kb.resistance_index import AlterationIndex, Hotspots, build_alteration_index, fold_ncrna_name
 from her2gc.kb.schema import Escat, EvidenceSetting
 
@@ -278,47 +278,24 @@ class EvidenceLevels(_Entry):
         return [row.level for row in self.resistance_levels].index(level)
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def _read(path: Path) -> Any:
-    try:
-        return read_yaml(path)
-    except (OSError, YamlSyntaxError) as exc:
-        raise KnowledgeBaseError(f"{path.name}: cannot be read ({exc})") from None
-
-
-def _validate(model: type[M], data: Any, where: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise KnowledgeBaseError(f"{where}: {loc}: {first['msg']}") from None
-
-
-def _validate_list(model: type[M], path: Path) -> list[M]:
-    return [_validate(model, raw, f"{path.name}[{index}]") for index, raw in enumerate(_read(path) or [])]
-
-
 def load_mechanisms(path: Path) -> list[Mechanism]:
     """The mechanisms of ``mechanisms.yaml``, validated."""
-    return _validate_list(Mechanism, path)
+    return validate_list(Mechanism, path)
 
 
 def load_ncrna(path: Path) -> list[NcrnaEntry]:
     """The ncRNAs of ``ncrna.yaml``, validated."""
-    return _validate_list(NcrnaEntry, path)
+    return validate_list(NcrnaEntry, path)
 
 
 def load_ctdna_patterns(path: Path) -> CtdnaRules:
     """The ctDNA rules of ``ctdna_patterns.yaml``, validated."""
-    return _validate(CtdnaRules, _read(path), path.name)
+    return validate(CtdnaRules, read_file(path), path.name)
 
 
 def load_evidence_levels(path: Path) -> EvidenceLevels:
     """The level vocabularies and mapping of ``evidence_levels.yaml``, validated."""
-    return _validate(EvidenceLevels, _read(path), path.name)
+    return validate(EvidenceLevels, read_file(path), path.name)
 
 
 def load_hotspots(path: Path) -> Hotspots:
@@ -326,7 +303,7 @@ def load_hotspots(path: Path) -> Hotspots:
     schema; a missing file leaves the lists in mechanisms.yaml in force."""
     if not path.exists():
         return Hotspots()
-    return hotspots_from_entries(_validate_list(Hotspot, path))
+    return hotspots_from_entries(validate_list(Hotspot, path))
 
 
 def hotspots_from_entries(entries: Sequence[Hotspot]) -> Hotspots:

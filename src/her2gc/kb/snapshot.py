@@ -23,10 +23,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from her2gc import __version__
-from her2gc.kb import schema, schema_genomics, schema_resistance, schema_rules
+from her2gc._version import __version__
+from her2gc.kb import schema, schema_genomics, schema_model, schema_resistance, schema_rules
 
-FORMAT = 2
+FORMAT = 3
 _TAG = "__model__"
 
 
@@ -40,7 +40,7 @@ def _registry(modules: tuple[ModuleType, ...]) -> dict[str, type[BaseModel]]:
     }
 
 
-CLASSES = _registry((schema, schema_rules, schema_resistance, schema_genomics))
+CLASSES = _registry((schema, schema_rules, schema_resistance, schema_genomics, schema_model))
 
 
 def _schema_fingerprint() -> str:
@@ -49,8 +49,14 @@ def _schema_fingerprint() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _header(sha256: str) -> dict[str, Any]:
-    return {"format": FORMAT, "package_version": __version__, "schema": _schema_fingerprint(), "kb_sha256": sha256}
+def _header(sha256: str, body_sha256: str) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "package_version": __version__,
+        "schema": _schema_fingerprint(),
+        "kb_sha256": sha256,
+        "body_sha256": body_sha256,
+    }
 
 
 def cache_dir() -> Path | None:
@@ -97,22 +103,39 @@ def _path(sha256: str) -> Path | None:
     return None if directory is None else directory / f"kb-{__version__}-{sha256[:32]}.json"
 
 
-def read(sha256: str) -> dict[str, Any] | None:
-    """The entries of the snapshot for these files, or None (absent, stale or unreadable).
+def read(sha256: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(the entries of the snapshot for these files, or None; why an existing one was refused).
 
-    The first line is the header; the entries are only parsed when it matches.
+    The first line is the header; it carries the sha256 of the body, which is checked
+    before anything is parsed, so a snapshot edited by hand or cut short is refused
+    (and then rebuilt from the validated files by the caller).
     """
     path = _path(sha256)
     if path is None or not path.is_file():
-        return None
+        return None, None
     try:
-        with path.open(encoding="utf-8") as handle:
-            if json.loads(handle.readline()) != _header(sha256):
-                return None
-            parts = json.loads(handle.read(), object_hook=_restore)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return parts if isinstance(parts, dict) else None
+        data = path.read_bytes()
+    except OSError:
+        return None, None
+    newline = data.find(b"\n")
+    if newline < 0:
+        return None, f"{path}: no header"
+    body = data[newline + 1 :]
+    try:
+        header = json.loads(data[:newline])
+    except ValueError:
+        return None, f"{path}: unreadable header"
+    if not isinstance(header, dict) or header.get("kb_sha256") != sha256 or header.get("format") != FORMAT:
+        return None, None  # another version's snapshot: not ours to judge
+    if header != _header(sha256, hashlib.sha256(body).hexdigest()):
+        return None, f"{path}: content does not match its digest (edited or damaged)"
+    try:
+        parts = json.loads(body, object_hook=_restore)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, f"{path}: wrongly shaped content"
+    if not isinstance(parts, dict):
+        return None, f"{path}: wrongly shaped content"
+    return parts, None
 
 
 def write(sha256: str, parts: Mapping[str, Any]) -> None:
@@ -122,13 +145,12 @@ def write(sha256: str, parts: Mapping[str, Any]) -> None:
         return
     import tempfile
 
-    header = json.dumps(_header(sha256))
-    entries = _encode(dict(parts))
+    body = json.dumps(_encode(dict(parts)), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = json.dumps(_header(sha256, hashlib.sha256(body).hexdigest())).encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
-            handle.write(header + "\n")
-            json.dump(entries, handle, ensure_ascii=False, separators=(",", ":"))
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
+            handle.write(header + b"\n" + body)
         os.replace(handle.name, path)
     except OSError:
         return

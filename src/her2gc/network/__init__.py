@@ -1,14 +1,13 @@
-"""The mechanistic model: a logical (Boolean) network of HER2 signalling in gastric cancer.
+"""A pure library of logical (Boolean) network analysis: no knowledge base, no state.
 
-Predictions are model hypotheses, the lowest evidence tier. Public API::
+    load_bnet(path_or_text)              any .bnet model -> LogicalModel
+    trap_space_attractors(model, fixed)  attractors under a perturbation
+    run_screen(setup, base, max_drugs)   every drug and combination of a panel
+    screen_bnet(bnet, panel, outputs)    the same screen with DrugLogics files
+    to_sbml_qual(model, path)            export to SBML-qual (GINsim, Cell Collective)
+    draw(model, altered, targets, ...)   SVG drawing through Graphviz
 
-    load_bnet(path_or_text)            any .bnet model -> LogicalModel
-    her2_model()                       the packaged HER2 gastric model
-    predict(alterations, drugs)        one profile under one drug set -> Prediction
-    screen_profile(alterations, ...)   every drug and combination for a profile
-    screen_bnet(bnet, panel, outputs)  the same screen on any model (DrugLogics files)
-    to_sbml_qual(model, path)          export to SBML-qual (GINsim, Cell Collective)
-    draw(model, alterations, drugs, out_path)   SVG drawing through Graphviz
+Callers own the caches (:class:`SolverCache`) and any executor.
 """
 
 from __future__ import annotations
@@ -16,29 +15,21 @@ from __future__ import annotations
 from her2gc.network.bnet import LogicalModel, load_bnet
 from her2gc.network.draw import draw
 from her2gc.network.druglogics import screen_bnet
-from her2gc.network.her2 import (
-    her2_model,
-    maps_alteration,
-    model_annotations,
-    model_sources,
-    predict,
-    screen_profile,
-)
+from her2gc.network.engine import SolverCache, trap_space_attractors
 from her2gc.network.results import Prediction, ScreenResult
 from her2gc.network.sbml import to_sbml_qual
+from her2gc.network.screen import ScreenSetup, run_screen
 
 __all__ = [
     "LogicalModel",
     "Prediction",
     "ScreenResult",
+    "ScreenSetup",
+    "SolverCache",
     "draw",
-    "her2_model",
     "load_bnet",
-    "maps_alteration",
-    "model_annotations",
-    "model_sources",
-    "predict",
+    "run_screen",
     "screen_bnet",
-    "screen_profile",
     "to_sbml_qual",
+    "trap_space_attractors",
 ]

@@ -8,7 +8,6 @@ every problem is an :class:`~her2gc.errors.InputError` naming the file and line.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
+from her2gc.input_files import read_text as read_input_text
 from her2gc.errors import InputError
 from her2gc.network.expr import (
     Expr,
@@ -58,23 +58,18 @@ class LogicalModel:
     def sha256(self) -> str:
         return hashlib.sha256(self.to_bnet().encode()).hexdigest()
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Read-only mapping views do not pickle; a process executor ships the model as parts.
+        return _from_parts, (self.name, self.nodes, dict(self.rules), dict(self.lines))
+
+
+def _from_parts(name: str, nodes: tuple[str, ...], rules: dict[str, Expr], lines: dict[str, int]) -> LogicalModel:
+    return LogicalModel(name=name, nodes=nodes, rules=MappingProxyType(rules), lines=MappingProxyType(lines))
+
 
 def read_text(path: Path) -> str:
     """Read a text file that may be gzip-compressed; unreadable files are InputErrors."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the file ({error.strerror})") from error
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise InputError(f"{path}: damaged gzip file ({error})") from error
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from error
-
+    return read_input_text(path)
 
 def _parse_line(label: str, number: int, line: str) -> tuple[str, Expr]:
     if "," not in line:

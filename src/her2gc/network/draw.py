@@ -90,28 +90,18 @@ def render_svg(dot_text: str, out_path: Path) -> None:
         raise InputError(f"{out_path}: Graphviz failed: {message}")
 
 
-def draw(model: LogicalModel, alterations: Sequence[tuple[str, str]], drugs: Sequence[str], out_path: str | Path) -> Path:
-    """Draw ``model`` as SVG with the profile's altered nodes and the drugs' targets marked.
-
-    Alterations and drugs are mapped through the HER2 model's tables
-    (``model.yaml``); for another model pass empty sequences.
-    """
-    from her2gc.network.her2 import (
-        alteration_perturbations,
-        model_annotations,
-        panel_perturbations,
-        resolve_drugs,
-    )
-
-    altered = alteration_perturbations(alterations) if alterations else {}
-    targets: dict[str, list[str]] = {}
-    for drug in resolve_drugs(drugs) if drugs else ():
-        for node in panel_perturbations()[drug]:
-            targets.setdefault(node, []).append(drug)
+def draw(
+    model: LogicalModel,
+    altered: Mapping[str, int],
+    targets: Mapping[str, Sequence[str]],
+    out_path: str | Path,
+    readouts: Sequence[str] = (),
+) -> Path:
+    """Draw ``model`` as SVG with altered nodes (node -> value) and drug targets
+    (node -> drugs) marked, and the read-out nodes outlined."""
     for node in [*altered, *targets]:
         if node not in model.rules:
-            raise InputError(f"{model.name}: node {node} of the HER2 tables is not in this model; draw it without alterations and drugs")
-    readouts = tuple(model_annotations().readouts.weights) if set(model_annotations().readouts.weights) <= set(model.nodes) else ()
+            raise InputError(f"{model.name}: node {node} is not in this model; draw it without alterations and drugs")
     path = Path(out_path)
-    render_svg(to_dot(model, altered, targets, readouts), path)
+    render_svg(to_dot(model, dict(altered), {k: list(v) for k, v in targets.items()}, tuple(r for r in readouts if r in model.rules)), path)
     return path

@@ -9,12 +9,15 @@ or spaces; ``#`` starts a comment. (Flobak 2015; druglogics-synergy, MIT.)
 
 from __future__ import annotations
 
+import concurrent.futures
+
 from pathlib import Path
 
 from her2gc.errors import InputError
 from her2gc.network.bnet import LogicalModel, load_bnet, read_text
 from her2gc.network.results import ScreenResult
-from her2gc.network.screen import ScreenSetup, run_screen
+from her2gc.network.engine import SolverCache
+from her2gc.network.screen import ScreenLimits, ScreenSetup, run_screen
 
 _EFFECTS = {"inhibits": 0, "activates": 1}
 
@@ -75,19 +78,20 @@ def screen_bnet(
     bnet_path: str | Path,
     drug_panel_path: str | Path,
     outputs_path: str | Path,
+    limits: ScreenLimits,
     max_drugs: int = 2,
     free_inputs: bool = False,
     synergy_margin: float = 0.0,
+    cache: SolverCache | None = None,
+    executor: concurrent.futures.Executor | None = None,
 ) -> list[ScreenResult]:
     """Screen any ``.bnet`` model with a DrugLogics drug panel and model outputs.
 
     Inputs the model leaves free are explored at every value. Drug names are the
-    panel's own; the limits are those of the packaged model's ``model.yaml``.
+    panel's own; ``limits`` are the screen limits to apply (the command line passes
+    those of the packaged model's ``model.yaml``).
     """
-    from her2gc.network.her2 import model_annotations
-
     model = load_bnet(Path(bnet_path), free_inputs=free_inputs)
-    limits = model_annotations().screen
     weights = read_model_outputs(Path(outputs_path), model)
     setup = ScreenSetup(
         model=model,
@@ -100,4 +104,4 @@ def screen_bnet(
         max_conditions=limits.max_conditions,
         time_limit_s=limits.time_limit_s,
     )
-    return run_screen(setup, {}, max_drugs)
+    return run_screen(setup, {}, max_drugs, cache, executor)

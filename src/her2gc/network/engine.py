@@ -23,8 +23,7 @@ oscillates / is free inside the attractor).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import concurrent.futures
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -47,10 +46,10 @@ if TYPE_CHECKING:
     from her2gc.network.bnet import LogicalModel
 
 Attractor = Mapping[str, int | None]
-_CACHE_SIZE = 65536
+DEFAULT_CACHE_SIZE = 65536
 
 
-class _Lru:
+class Lru:
     """A small thread-safe LRU map (in memory only: no pickled caches)."""
 
     def __init__(self, size: int) -> None:
@@ -73,18 +72,37 @@ class _Lru:
                 self.items.popitem(last=False)
 
 
-_remainder_cache = _Lru(_CACHE_SIZE)
-# Percolation results by perturbation: a screen's prefetch and its sequential pass share them.
-_percolation_cache = _Lru(_CACHE_SIZE)
+class SolverCache:
+    """What the analyses remember between calls, owned by the caller (thread-safe).
+
+    Percolation results by perturbation (a screen's prefetch and its sequential pass
+    share them), the solver's trap spaces by percolated subspace (many drug sets share
+    one), and each model's compiled structures. Keyed by the model's sha256, so one
+    cache can serve several models.
+    """
+
+    def __init__(self, size: int = DEFAULT_CACHE_SIZE) -> None:
+        self.percolations = Lru(size)
+        self.remainders = Lru(size)
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def compiled(self, model: LogicalModel) -> _Compiled:
+        compiled = self._compiled.get(model.sha256)
+        if compiled is None:
+            compiled = _compile(model)
+            with self._lock:
+                self._compiled[model.sha256] = compiled
+        return compiled
 
 
-def _percolated(model: LogicalModel, fixed: Mapping[str, int]) -> dict[str, int]:
+def _percolated(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache) -> dict[str, int]:
     key = (model.sha256, frozenset(fixed.items()))
-    state = _percolation_cache.get(key)
+    state = cache.percolations.get(key)
     if state is None:
         check_nodes(model, fixed, "a perturbation")
-        state = percolate(model, fixed)
-        _percolation_cache.put(key, state)
+        state = percolate(model, fixed, cache)
+        cache.percolations.put(key, state)
     return state  # type: ignore[return-value]
 
 
@@ -115,10 +133,6 @@ class _Compiled:
     transitions: tuple[_Transition, ...]
 
 
-_compiled_models: dict[str, _Compiled] = {}
-_compile_lock = threading.Lock()
-
-
 def _petri_transitions(model: LogicalModel) -> tuple[_Transition, ...]:
     """The model's Petri-net encoding (biobalm: implicants of each update), as plain tuples."""
 
@@ -138,22 +152,14 @@ def _petri_transitions(model: LogicalModel) -> tuple[_Transition, ...]:
 
 
 def _compile(model: LogicalModel) -> _Compiled:
-    compiled = _compiled_models.get(model.sha256)
-    if compiled is None:
-        readers: dict[str, list[str]] = {node: [] for node in model.nodes}
-        for node in model.nodes:
-            for regulator in model.regulators(node):
-                readers[regulator].append(node)
-        compiled = _Compiled(
-            readers={node: tuple(nodes) for node, nodes in readers.items()},
-            transitions=_petri_transitions(model),
-        )
-        with _compile_lock:
-            _compiled_models[model.sha256] = compiled
-    return compiled
+    readers: dict[str, list[str]] = {node: [] for node in model.nodes}
+    for node in model.nodes:
+        for regulator in model.regulators(node):
+            readers[regulator].append(node)
+    return _Compiled(readers={node: tuple(nodes) for node, nodes in readers.items()}, transitions=_petri_transitions(model))
 
 
-def percolate(model: LogicalModel, fixed: Mapping[str, int]) -> dict[str, int]:
+def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache | None = None) -> dict[str, int]:
     """Propagate fixed values through the rules until nothing more is determined.
 
     ``fixed`` nodes keep their value whatever their rule says (a perturbation);
@@ -161,7 +167,7 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int]) -> dict[str, int]:
     is fixed too (Klarner 2015). The result is a trap space holding every
     attractor reachable from the fixed subspace.
     """
-    readers = _compile(model).readers
+    readers = (cache or SolverCache(1)).compiled(model).readers
     state = dict(fixed)
     queue = [node for node in model.nodes if node not in state]
     queued = set(queue)
@@ -208,79 +214,83 @@ def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str,
     return net
 
 
-def _solve_remainder(model: LogicalModel, state: Mapping[str, int], free: list[str]) -> tuple[dict[str, int], ...]:
+def _solve_remainder(
+    model: LogicalModel, state: Mapping[str, int], free: list[str], compiled: _Compiled
+) -> tuple[dict[str, int], ...]:
     """Minimal trap spaces inside the subspace ``state``, by biobalm's Trappist solver."""
 
-    net = _reduced_petri_net(_compile(model).transitions, state, free)
+    net = _reduced_petri_net(compiled.transitions, state, free)
     spaces = trappist(net, problem="min")
     return tuple({name: int(value) for name, value in space.items()} for space in spaces)
 
 
-# The model a forked solver process works on: set before the fork, inherited by the children.
-_child_model: LogicalModel | None = None
+def _solve_batch(
+    model: LogicalModel, compiled: _Compiled, batch: list[tuple[dict[str, int], list[str]]]
+) -> list[tuple[dict[str, int], ...]]:
+    """Several solver calls in one task, so a process executor ships the model once per batch."""
+    return [_solve_remainder(model, state, free, compiled) for state, free in batch]
 
 
-def _solve_in_child(state: dict[str, int], free: list[str]) -> tuple[dict[str, int], ...]:
-    assert _child_model is not None
-    return _solve_remainder(_child_model, state, free)
+def prefetch(
+    model: LogicalModel,
+    fixed_sets: Sequence[Mapping[str, int]],
+    timeout_s: float,
+    cache: SolverCache,
+    executor: concurrent.futures.Executor | None = None,
+    workers: int = 2,
+    min_batch: int = 8,
+) -> None:
+    """Solve the trap spaces of many perturbations at once on the caller's executor.
 
-
-def solver_workers() -> int:
-    """Processes for parallel solving: the cores this process may use, at most 2 per the
-    project's target machine class, and 1 where ``fork`` is unavailable."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, 2))
-
-
-def prefetch(model: LogicalModel, fixed_sets: Sequence[Mapping[str, int]], timeout_s: float, min_batch: int = 8) -> None:
-    """Solve the trap spaces of many perturbations at once, in parallel processes.
-
-    Screens ask for dozens of perturbations; after percolation each distinct
-    remainder is one independent solver call, so they are spread over the cores and
-    their answers put in the cache the sequential screen then reads. Small batches
-    stay in this process (a fork costs more than a few solver calls). Raises
-    ``multiprocessing.TimeoutError`` past ``timeout_s``.
+    Screens ask for dozens of perturbations; after percolation each distinct remainder
+    is one independent solver call, so they are split into ``workers`` batches and
+    their answers put in ``cache``, which the sequential screen then reads. Without an
+    executor, or for a small batch, nothing is done here (the screen solves as it
+    goes): the caller owns concurrency. Raises ``TimeoutError`` past ``timeout_s``.
     """
-    global _child_model
     pending: dict[tuple[str, frozenset[tuple[str, int]]], tuple[dict[str, int], list[str]]] = {}
     for fixed in fixed_sets:
-        state = _percolated(model, fixed)
+        state = _percolated(model, fixed, cache)
         if len(state) == len(model.nodes):
             continue
         key = (model.sha256, frozenset(state.items()))
-        if key not in pending and _remainder_cache.get(key) is None:
+        if key not in pending and cache.remainders.get(key) is None:
             pending[key] = (state, [node for node in model.nodes if node not in state])
-    workers = solver_workers()
-    if workers < 2 or len(pending) < min_batch:
+    if executor is None or workers < 2 or len(pending) < min_batch:
         return
-    _compile(model)
-    _child_model = model
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            solved = pool.starmap_async(_solve_in_child, list(pending.values())).get(timeout=timeout_s)
-    finally:
-        _child_model = None
-    for key, remainder in zip(pending, solved):
-        _remainder_cache.put(key, remainder)
+    compiled = cache.compiled(model)
+    items = list(pending.items())
+    batches = [items[i::workers] for i in range(workers)]
+    futures = [executor.submit(_solve_batch, model, compiled, [value for _, value in batch]) for batch in batches if batch]
+    done, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
+    if waiting:
+        for future in waiting:
+            future.cancel()
+        raise TimeoutError(f"solver calls ran past {timeout_s:g} s")
+    for batch, future in zip([b for b in batches if b], futures):
+        for (key, _), remainder in zip(batch, future.result()):
+            cache.remainders.put(key, remainder)
 
 
-def trap_space_attractors(model: LogicalModel, fixed: Mapping[str, int]) -> tuple[dict[str, int | None], ...]:
+def trap_space_attractors(
+    model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache | None = None
+) -> tuple[dict[str, int | None], ...]:
     """Minimal trap spaces of ``model`` with ``fixed`` nodes held at their values.
 
     Inputs (``x, x``) that ``fixed`` leaves open are free: every value of them is
-    explored, as the most permissive semantics does from a partial state.
+    explored, as the most permissive semantics does from a partial state. ``cache``
+    keeps the work for later calls (a throw-away one is used when none is given).
     """
-    state = _percolated(model, fixed)
+    cache = cache or SolverCache(1024)
+    state = _percolated(model, fixed, cache)
     if len(state) == len(model.nodes):
         return (dict(state),)
     free = [node for node in model.nodes if node not in state]
     key = (model.sha256, frozenset(state.items()))
-    remainder = _remainder_cache.get(key)
+    remainder = cache.remainders.get(key)
     if remainder is None:
-        remainder = _solve_remainder(model, state, free)
-        _remainder_cache.put(key, remainder)
+        remainder = _solve_remainder(model, state, free, cache.compiled(model))
+        cache.remainders.put(key, remainder)
     attractors = []
     for space in remainder:  # type: ignore[attr-defined]
         attractor: dict[str, int | None] = dict(state)

@@ -12,19 +12,31 @@ proper subset (the best single drug for a pair).
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import math
-import multiprocessing
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from her2gc.errors import ComputationLimitError, InputError
 from her2gc.network.bnet import LogicalModel
-from her2gc.network.engine import prefetch, trap_space_attractors
+from her2gc.network.engine import SolverCache, prefetch, trap_space_attractors
 from her2gc.network.results import Response, ScreenResult
 
 Attractors = tuple[Mapping[str, int | None], ...]
+
+
+class ScreenLimits(Protocol):
+    """The bounds a screen keeps to (``model.yaml``'s ``screen`` block has them)."""
+
+    @property
+    def max_drugs(self) -> int: ...
+    @property
+    def max_conditions(self) -> int: ...
+    @property
+    def time_limit_s(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -112,28 +124,40 @@ def check_limits(setup: ScreenSetup, panel_size: int, max_drugs: int) -> None:
         )
 
 
-def _analyse(setup: ScreenSetup, base: Mapping[str, int], drugs: tuple[str, ...]) -> Attractors:
+def _analyse(setup: ScreenSetup, base: Mapping[str, int], drugs: tuple[str, ...], cache: SolverCache) -> Attractors:
     layers = [setup.panel[drug] for drug in drugs]
-    return trap_space_attractors(setup.model, merge_perturbations(base, *layers))
+    return trap_space_attractors(setup.model, merge_perturbations(base, *layers), cache)
 
 
-def run_screen(setup: ScreenSetup, base: Mapping[str, int], max_drugs: int) -> list[ScreenResult]:
+def run_screen(
+    setup: ScreenSetup,
+    base: Mapping[str, int],
+    max_drugs: int,
+    cache: SolverCache | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    workers: int = 2,
+) -> list[ScreenResult]:
     """Screen every drug set of the panel on the model held at ``base``; best first.
+
+    ``cache`` keeps solver work for later screens; ``executor`` (the caller's: a
+    process pool at the command line, none inside a server thread or a Dask task)
+    solves the independent trap-space problems in parallel first.
 
     Raises :class:`ComputationLimitError` when the screen is larger than the
     documented limits, or when it runs past the time limit (checked between
     drug sets, so the bound is the limit plus one analysis).
     """
+    cache = cache or SolverCache()
     names = list(setup.panel)
     check_limits(setup, len(names), max_drugs)
     deadline = time.monotonic() + setup.time_limit_s
     combos = drug_sets(names, max_drugs)
     try:
         conditions = [dict(base)] + [merge_perturbations(base, *(setup.panel[d] for d in combo)) for combo in combos]
-        prefetch(setup.model, conditions, setup.time_limit_s)
-    except multiprocessing.TimeoutError:
+        prefetch(setup.model, conditions, setup.time_limit_s, cache, executor, workers)
+    except TimeoutError:
         raise ComputationLimitError(f"the screen ran past its time limit of {setup.time_limit_s:g} s") from None
-    untreated = inhibition_score(trap_space_attractors(setup.model, dict(base)), setup.weights)
+    untreated = inhibition_score(trap_space_attractors(setup.model, dict(base), cache), setup.weights)
     scores: dict[tuple[str, ...], float] = {}
     rows: list[ScreenResult] = []
     for combo in combos:
@@ -141,7 +165,7 @@ def run_screen(setup: ScreenSetup, base: Mapping[str, int], max_drugs: int) -> l
             raise ComputationLimitError(
                 f"the screen ran past its time limit of {setup.time_limit_s:g} s after {len(rows)} drug sets"
             )
-        attractors = _analyse(setup, base, combo)
+        attractors = _analyse(setup, base, combo, cache)
         score = inhibition_score(attractors, setup.weights)
         scores[combo] = inhibition_score(attractors, setup.synergy_weights)
         fraction = off_fraction(attractors, setup.proliferation) if setup.proliferation else None

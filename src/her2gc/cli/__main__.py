@@ -1,0 +1,3 @@
+from her2gc.cli.app import main
+
+raise SystemExit(main())
