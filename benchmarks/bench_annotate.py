@@ -25,18 +25,18 @@ DATA = REPO.parent / "shared" / "data" / "tcga_stad"
 
 
 def one_run(maf_path: Path, seg_path: Path) -> dict[str, float]:
-    from her2gc.formats.annotate import annotate_results
-    from her2gc.formats.maf import maf_alterations, read_maf_table
-    from her2gc.formats.seg import read_seg
-    from her2gc.formats.tabular import ReadReport
+    from her2gc.readers.annotate import annotate_results
+    from her2gc.readers.maf import maf_alterations, read_maf_table
+    from her2gc.readers.seg import read_seg
+    from her2gc.readers.tabular import ReadReport
 
     start = time.perf_counter()
     report = ReadReport()
     raw = read_maf_table(maf_path, report)
     read_done = time.perf_counter()
-    maf = maf_alterations(raw, report)
+    maf = maf_alterations(raw, report, genomics())
     maf_done = time.perf_counter()
-    seg = read_seg(seg_path)
+    seg = read_seg(seg_path, genomics())
     seg_done = time.perf_counter()
     table = annotate_results([maf, seg], warnings=[])
     end = time.perf_counter()

@@ -16,6 +16,20 @@ def kb():
 
 
 @pytest.fixture(scope="session")
+def genomics(kb):
+    return kb.genomics
+
+
+@pytest.fixture(scope="session")
+def her2_model(kb):
+    """The knowledge base's logical model with its annotations (one runtime for the session)."""
+    from her2gc.model import annotated_model
+    from her2gc.runtime import Runtime
+
+    return annotated_model(kb, Runtime())
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA} (expected ../shared/data beside the repo)")

@@ -3,7 +3,11 @@ does not match them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +16,7 @@ from pydantic import ValidationError
 
 import her2gc
 from her2gc.engine import EvaluationOptions
-from her2gc.formats.render import to_json
+from her2gc.render import to_json
 from her2gc.kb import loader, snapshot
 from her2gc.kb.yamlio import DATA_DIR
 
@@ -29,8 +33,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _fresh_and_snapshot(cache: Path) -> tuple[Any, Any]:
     fresh, parts = loader._load_checked(DATA_DIR)
     snapshot.write(fresh.sha256, parts)
-    restored = snapshot.read(fresh.sha256)
-    assert restored is not None
+    restored, refused = snapshot.read(fresh.sha256)
+    assert restored is not None and refused is None
     return fresh, loader._assemble(restored, DATA_DIR, fresh.sha256)
 
 
@@ -84,7 +88,50 @@ def test_foreign_or_stale_snapshot_is_ignored(cache: Path, corrupt: Any) -> None
     [path] = list(cache.glob("kb-*.json"))
     header_line, entries = path.read_text(encoding="utf-8").split("\n", 1)
     path.write_text(corrupt(json.loads(header_line), entries), encoding="utf-8")
-    assert snapshot.read(fresh.sha256) is None
+    parts, _ = snapshot.read(fresh.sha256)
+    assert parts is None
+
+
+def _run(code: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HER2GC_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "her2_positive_second_line.yaml"
+HER2_CALL = (
+    "import her2gc; kb = her2gc.load_kb(); "
+    f"r = her2gc.evaluate(her2gc.read_case({str(EXAMPLE)!r}, kb), kb, her2gc.EvaluationOptions(with_model=False)); "
+    "print(r.her2.binary, r.generated_by.kb_sha256)"
+)
+
+
+def test_an_edited_number_in_the_snapshot_is_detected_and_repaired(cache: Path) -> None:
+    """The reproducer: the ISH ratio threshold edited in the cached snapshot must not change a call."""
+    first = _run(HER2_CALL, cache)
+    assert first.returncode == 0, first.stderr
+    [path] = list(cache.glob("kb-*.json"))
+    text = path.read_text(encoding="utf-8")
+    assert '"ratio_threshold":2.0' in text
+    path.write_text(text.replace('"ratio_threshold":2.0', '"ratio_threshold":9.0'), encoding="utf-8")
+    second = _run(HER2_CALL, cache)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout  # still HER2 positive, same kb sha256
+    assert "does not match its digest" in second.stderr and second.stderr.count("\n") == 1
+    third = _run(HER2_CALL, cache)
+    assert third.stderr == ""  # repaired: said once, then the rebuilt snapshot is used
+
+
+def test_a_wrongly_shaped_snapshot_body_is_rebuilt_not_fatal(cache: Path) -> None:
+    assert _run(HER2_CALL, cache).returncode == 0
+    [path] = list(cache.glob("kb-*.json"))
+    header_line, _ = path.read_text(encoding="utf-8").split("\n", 1)
+    body = json.dumps({"sources": 1}).encode()
+    header = {**json.loads(header_line), "body_sha256": hashlib.sha256(body).hexdigest()}
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    again = _run(HER2_CALL, cache)
+    assert again.returncode == 0, again.stderr
+    assert "wrong shape" in again.stderr
+    assert _run(HER2_CALL, cache).stderr == ""
 
 
 def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 import her2gc
 from her2gc.engine import EvaluationOptions
 from her2gc.errors import InputError
-from her2gc.formats.case_io import case_from_data
-from her2gc.formats.render import to_json
+from her2gc.readers.case_file import case_from_data
+from her2gc.render import to_json
 from her2gc.her2 import TIER_ORDER, classify
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10), st.floats(allow_nan=True), st.text(max_size=8))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from her2gc.case import Her2Test
-from her2gc.formats.case_io import case_from_data
+from her2gc.readers.case_file import case_from_data
 from her2gc.her2 import assess_her2
 
 # Why our call may differ from the study's, by the rules in her2_rules.yaml.

@@ -11,15 +11,15 @@ import pytest
 from network_helpers import AGS, run_model_cli, shared
 
 from her2gc.errors import ComputationLimitError
-from her2gc.network import her2_model, model_annotations, screen_profile
+from support import her2_model
 
 REQUIRED_PANEL = ["trastuzumab", "pertuzumab", "trastuzumab deruxtecan", "trastuzumab emtansine", "disitamab vedotin", "zanidatamab", "lapatinib", "pyrotinib", "afatinib", "tucatinib", "crizotinib", "savolitinib", "erdafitinib", "bemarituzumab", "alpelisib", "capivasertib", "everolimus", "trametinib", "dasatinib", "apatinib", "palbociclib", "adavosertib", "olaparib", "verteporfin", "linsitinib", "pembrolizumab", "ramucirumab"]
 
 
 def test_panel_and_annotations_cover_the_model() -> None:
-    notes = model_annotations()
+    notes = her2_model().annotations
     assert set(REQUIRED_PANEL) <= {drug.drug for drug in notes.drugs}
-    assert {node.id for node in notes.nodes} == set(her2_model().nodes)
+    assert {node.id for node in notes.nodes} == set(her2_model().model.nodes)
     assert all(node.sources for node in notes.nodes)
 
 
@@ -50,12 +50,12 @@ def test_screen_too_large_is_refused() -> None:
     code, _, err = run_model_cli("screen", "--bnet", "x.bnet", "--drug-panel", "y")
     assert code == 2 and "--bnet needs --drug-panel and --outputs" in err
     with pytest.raises(ComputationLimitError, match="exceeds the screen limit"):
-        screen_profile([], max_drugs=4)
+        her2_model().screen_profile([], max_drugs=4)
 
 
 def test_screen_profile_contract_and_cache() -> None:
-    results = screen_profile([("PIK3CA", "mut")])
-    assert results == screen_profile([("PIK3CA", "mut")])
+    results = her2_model().screen_profile([("PIK3CA", "mut")])
+    assert results == her2_model().screen_profile([("PIK3CA", "mut")])
     assert results[0].score >= results[-1].score
     singles = [r for r in results if len(r.drugs) == 1]
     assert all(r.synergy is None for r in singles)
@@ -99,12 +99,12 @@ def test_sbml_export_round_trips_through_aeon(tmp_path: Path) -> None:
     code, _, err = run_model_cli("export-sbml", "-o", str(out))
     assert code == 0, err
     network = aeon.BooleanNetwork.from_file(str(out))
-    assert set(network.variable_names()) == set(her2_model().nodes)
+    assert set(network.variable_names()) == set(her2_model().model.nodes)
     from her2gc.network import load_bnet
 
     reloaded = load_bnet(network.to_bnet())
-    fixed = {**model_annotations().initial_state, "mAb_HER2_dIV": 1}
-    assert trap_space_attractors(reloaded, fixed) == trap_space_attractors(her2_model(), fixed)
+    fixed = {**her2_model().annotations.initial_state, "mAb_HER2_dIV": 1}
+    assert trap_space_attractors(reloaded, fixed) == trap_space_attractors(her2_model().model, fixed)
 
 
 def test_screen_of_a_case_file(tmp_path: Path) -> None:

@@ -81,11 +81,11 @@ def _rule(model: LogicalModel, node: str) -> str:
 
 
 def test_percolation_is_sound_on_her2_model() -> None:
-    from her2gc.network import her2_model, model_annotations
+    from support import her2_model
 
-    model = her2_model()
-    state = percolate(model, model_annotations().initial_state)
-    attractors = trap_space_attractors(model, model_annotations().initial_state)
+    model = her2_model().model
+    state = percolate(model, her2_model().annotations.initial_state)
+    attractors = trap_space_attractors(model, her2_model().annotations.initial_state)
     for attractor in attractors:
         assert all(attractor[node] == value for node, value in state.items())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from her2gc.network import predict
+from support import her2_model
 
 SCENARIOS = [
     # (alterations, drugs, expected response, source, sentence)
@@ -74,7 +74,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize(("alterations", "drugs", "expected", "source", "sentence"), SCENARIOS)
 def test_scenario(alterations: list[tuple[str, str]], drugs: list[str], expected: str, source: str, sentence: str) -> None:
-    prediction = predict(alterations, drugs)
+    prediction = her2_model().predict(alterations, drugs)
     assert prediction.untreated_proliferating
     assert prediction.response == expected, f"{source}: {sentence}"
     assert prediction.label == "model hypothesis" and prediction.evidence_tier == "model_prediction"
@@ -82,33 +82,32 @@ def test_scenario(alterations: list[tuple[str, str]], drugs: list[str], expected
 
 def test_trastuzumab_induces_p27_and_adcc() -> None:
     """seed000: 曲妥珠单抗还能诱导细胞周期抑制蛋白p27上调…并通过激活抗体依赖性细胞毒性反应促进肿瘤细胞凋亡."""
-    from her2gc.network import her2_model, model_annotations
+    from support import her2_model
     from her2gc.network.engine import trap_space_attractors
-    from her2gc.network.her2 import panel_perturbations
 
-    fixed = {**model_annotations().initial_state, **panel_perturbations()["trastuzumab"]}
-    (attractor,) = trap_space_attractors(her2_model(), fixed)
+    fixed = {**her2_model().annotations.initial_state, **her2_model().panel["trastuzumab"]}
+    (attractor,) = trap_space_attractors(her2_model().model, fixed)
     assert attractor["CDKN1B"] == 1 and attractor["ADCC"] == 1 and attractor["Apoptosis"] == 1
 
 
 def test_trastuzumab_raises_pd_l1_and_pembrolizumab_restores_t_cells() -> None:
     """seed002 3.1.2 (s002r31): 曲妥珠单抗治疗可能会增加 PD-L1 的肿瘤表达; anti-PD-1 releases T cells."""
-    alone = predict([], ["trastuzumab"])
-    combined = predict([], ["trastuzumab", "pembrolizumab"])
+    alone = her2_model().predict([], ["trastuzumab"])
+    combined = her2_model().predict([], ["trastuzumab", "pembrolizumab"])
     assert combined.readouts["Immune_escape"] == 0.0
     assert combined.score >= alone.score
 
 
 def test_glutamine_m2_macrophages_block_immune_attack() -> None:
     """seed001 (s001r20): GLS1…通过巨噬细胞的M2极化促进免疫抑制性TME."""
-    assert predict([("GLS", "over")], ["trastuzumab", "pembrolizumab"]).readouts["Immune_escape"] == 1.0
+    assert her2_model().predict([("GLS", "over")], ["trastuzumab", "pembrolizumab"]).readouts["Immune_escape"] == 1.0
 
 
 def test_antiangiogenic_drugs_switch_off_angiogenesis() -> None:
     """seed002 4.1.4 / 5.2: VEGF/VEGFR-2 通路是重要耐药靶点."""
-    assert predict([], ["ramucirumab"]).readouts["Angiogenesis"] == 0.0
+    assert her2_model().predict([], ["ramucirumab"]).readouts["Angiogenesis"] == 0.0
 
 
 def test_her2_loss_is_flagged_as_uninformative() -> None:
-    prediction = predict([("ERBB2", "loss")], ["trastuzumab"])
+    prediction = her2_model().predict([("ERBB2", "loss")], ["trastuzumab"])
     assert not prediction.untreated_proliferating and prediction.cautions

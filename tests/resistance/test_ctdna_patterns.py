@@ -14,7 +14,7 @@ from her2gc.case import Case
 from her2gc.kb.schema_resistance import ResistanceKnowledge, build_resistance_knowledge
 from her2gc.kb.yamlio import DATA_DIR
 from her2gc.resistance import assess_resistance
-from her2gc.resistance_ctdna import assess_ctdna, copy_number_pattern, emergent_alterations
+from her2gc.resistance.ctdna import assess_ctdna, copy_number_pattern, emergent_alterations
 
 PATTERNS = {"rising", "falling", "stable", "emergent_alterations", "insufficient_data"}
 START = dt.date(2025, 1, 1)

@@ -42,7 +42,7 @@ def read_cna(path: Path | str, genomics: GenomicsKnowledge) -> ReadResult:
     discrete = genomics.copy_number.discrete.model_dump(by_alias=True)
     amp, deleted, low = (np.array(discrete[k], dtype=float) for k in ("amp", "del", "low_level"))
     allowed = np.concatenate([amp, deleted, low, [0.0]])
-    genes = normalise_genes(text(raw, "gene").combine_chunks())
+    genes = normalise_genes(text(raw, "gene").combine_chunks(), genomics)
     pieces: list[pa.Table] = []
     low_level = 0
     for sample in samples:  # one vectorised pass per sample column

@@ -10,18 +10,20 @@ from typer.testing import CliRunner
 
 from her2gc.case import Case
 from her2gc.errors import InputError
-from her2gc.formats import annotate_results, merge_into_case, read_cna, read_maf, read_seg
-from her2gc.formats.cli import annotate_command, load_sequencing_into_case
-from her2gc.formats.merge import merge_with_report
+from her2gc.readers import annotate_results, merge_into_case, read_cna, read_maf, read_seg
+from her2gc.cli.sequencing import annotate_command, merge_sequencing
+from her2gc.readers.sequencing import SequencingInputs
+from her2gc.readers.merge import merge_with_report
+from support import genomics, kb
 
 
 def test_several_samples_need_a_choice(case: Case, data_dir: Path) -> None:
     with pytest.raises(InputError, match=r"tiny\.seg: holds 2 samples \(S1, S2\); choose one with --sample"):
-        merge_into_case(case, seg=data_dir / "tiny.seg")
+        merge_into_case(case, SequencingInputs(seg=data_dir / "tiny.seg"), kb())
 
 
 def test_merge_one_sample(case: Case, data_dir: Path) -> None:
-    merged, messages = merge_with_report(case, cna=data_dir / "tiny_cna.txt", ctdna=data_dir / "ctdna_long.csv", sample="S1")
+    merged, messages = merge_with_report(case, SequencingInputs(cna=data_dir / "tiny_cna.txt", ctdna=data_dir / "ctdna_long.csv", sample="S1"), kb())
     assert [(a.gene, a.kind, a.sample_id) for a in merged.alterations] == [("ERBB2", "amp", "S1"), ("PTEN", "del", "S1")]
     assert "tiny_cna.txt: 1 rows for genes outside the knowledge base were not merged" in messages
     assert [p.erbb2_copy_number for p in merged.ctdna] == [8.2, 3.1]
@@ -29,16 +31,16 @@ def test_merge_one_sample(case: Case, data_dir: Path) -> None:
 
 
 def test_merge_tcga_patient_barcode_and_duplicates(case: Case, data_dir: Path) -> None:
-    once = merge_into_case(case, maf=data_dir / "tumour.maf", sample="TCGA-AA-0001")
+    once = merge_into_case(case, SequencingInputs(maf=data_dir / "tumour.maf", sample="TCGA-AA-0001"), kb())
     assert [a.label() for a in once.alterations] == ["PIK3CA p.H1047R", "ERBB2 p.L755S", "PTEN p.R130*"]
-    twice, messages = merge_with_report(once, maf=data_dir / "tumour.maf.gz", sample="TCGA-AA-0001")
+    twice, messages = merge_with_report(once, SequencingInputs(maf=data_dir / "tumour.maf.gz", sample="TCGA-AA-0001"), kb())
     assert len(twice.alterations) == 3
     assert "tumour.maf.gz: 3 duplicate alteration(s) not merged again" in messages
 
 
 def test_unknown_sample_lists_the_samples(case: Case, data_dir: Path) -> None:
     with pytest.raises(InputError, match=r"no sample 'S9' \(samples: S1, S2\)"):
-        merge_into_case(case, seg=data_dir / "tiny.seg", sample="S9")
+        merge_into_case(case, SequencingInputs(seg=data_dir / "tiny.seg", sample="S9"), kb())
 
 
 def test_annotate_uses_the_mechanism_lookup_once_per_distinct_alteration(data_dir: Path) -> None:
@@ -48,8 +50,8 @@ def test_annotate_uses_the_mechanism_lookup_once_per_distinct_alteration(data_di
         calls.append((gene, kind, change))
         return ["met_amplification"] if (gene, kind) == ("MET", "amp") else []
 
-    results = [read_maf(data_dir / "tumour.maf"), read_cna(data_dir / "tiny_cna.txt"), read_seg(data_dir / "tiny.seg")]
-    table = annotate_results(results, mechanism_lookup=lookup)
+    results = [read_maf(data_dir / "tumour.maf", genomics()), read_cna(data_dir / "tiny_cna.txt", genomics()), read_seg(data_dir / "tiny.seg", genomics())]
+    table = annotate_results(results, lookup, genomics())
     assert table.column_names[:6] == ["sample_id", "gene", "kind", "protein_change", "copy_number", "mechanism_ids"]
     rows = table.to_pylist()
     assert {r["mechanism_ids"] for r in rows if r["gene"] == "MET"} == {"met_amplification"}
@@ -83,5 +85,5 @@ def test_annotate_command_needs_an_input() -> None:
 
 
 def test_load_sequencing_into_case(case: Case, data_dir: Path) -> None:
-    merged = load_sequencing_into_case(case, seg=data_dir / "tiny.seg", sample="S2", cn_method="fixed")
+    merged = merge_sequencing(case, SequencingInputs(seg=data_dir / "tiny.seg", sample="S2", cn_method="fixed"), kb())
     assert [(a.gene, a.kind) for a in merged.alterations] == [("PTEN", "del")]

@@ -9,7 +9,8 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2gc.formats.protein import _NOT_FINAL, _not_final
+from her2gc.protein import NOT_FINAL_PATTERN as _NOT_FINAL
+from her2gc.readers.protein import _not_final
 
 SPELLINGS = st.one_of(
     st.none(),

@@ -9,8 +9,9 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from her2gc.formats import read_maf, read_seg
-from her2gc.formats.seg import Thresholds
+from her2gc.readers import read_maf, read_seg
+from her2gc.readers.seg import Thresholds
+from support import genomics
 
 
 def _published(path: Path) -> dict[str, bool]:
@@ -33,7 +34,7 @@ def agreement(predicted: list[bool], truth: list[bool]) -> dict[str, float]:
 
 
 def _erbb2_calls(tcga: Path, thresholds: Thresholds) -> dict[str, bool]:
-    levels = read_seg(tcga / "data_cna_hg19.seg.gz", thresholds=thresholds).extra["gene_levels"]
+    levels = read_seg(tcga / "data_cna_hg19.seg.gz", genomics(), thresholds=thresholds).extra["gene_levels"]
     erbb2 = levels.filter(pc.equal(levels.column("gene"), "ERBB2")).to_pylist()
     return {row["sample_id"][:15]: row["kind"] == "amp" for row in erbb2}  # TCGA-XX-XXXX-01
 
@@ -44,7 +45,7 @@ def _erbb2_calls(tcga: Path, thresholds: Thresholds) -> dict[str, bool]:
 )
 def test_erbb2_amplification_agrees_with_published_calls(tcga: Path, stes_calls: Path, method: str, floor: float) -> None:
     published = _published(stes_calls)
-    calls = _erbb2_calls(tcga, Thresholds.default(method=method))  # type: ignore[arg-type]
+    calls = _erbb2_calls(tcga, Thresholds.default(genomics(), method=method))  # type: ignore[arg-type]
     shared = sorted(set(calls) & set(published))
     stats = agreement([calls[s] for s in shared], [published[s] for s in shared])
     print(
@@ -74,8 +75,8 @@ CO_ALTERATIONS = [
 
 
 def test_co_alterations_of_erbb2_amplified_tumours(tcga: Path) -> None:
-    seg = read_seg(tcga / "data_cna_hg19.seg.gz")
-    maf = read_maf(tcga / "data_mutations.txt.gz")
+    seg = read_seg(tcga / "data_cna_hg19.seg.gz", genomics())
+    maf = read_maf(tcga / "data_mutations.txt.gz", genomics())
     patients_seg = {s[:12] for s in seg.extra["samples"]}  # type: ignore[union-attr]
     patients_maf = {s[:12] for s in maf.samples()}
     both = patients_seg & patients_maf

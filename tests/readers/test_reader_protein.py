@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2gc.formats.protein import THREE_TO_ONE, normalise_protein_array, normalise_protein_change
+from her2gc.readers.protein import THREE_TO_ONE, normalise_protein_array, normalise_protein_change
 
 SPELLINGS = {
     "p.H1047R": "p.H1047R",

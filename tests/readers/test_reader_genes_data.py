@@ -8,8 +8,9 @@ from pathlib import Path
 import pyarrow.compute as pc
 import yaml
 
-from her2gc.formats import genomics_kb, read_maf
+from her2gc.readers import read_maf
 from her2gc.kb.yamlio import DATA_DIR
+from support import genomics, kb
 
 SUPPRESSORS = {"PTEN", "CDKN2A", "TP53", "SMAD4", "APC", "ARID1A", "CDH1", "RB1", "NF1", "STK11", "ATM"}
 
@@ -22,7 +23,7 @@ def _source_ids() -> set[str]:
 
 
 def test_genes_are_unique_and_sourced() -> None:
-    genes = genomics_kb.genes()
+    genes = [g.model_dump(mode="json") for g in kb().genes.values()]
     spellings = Counter(s.upper() for g in genes for s in [g["symbol"], *g["aliases"]])
     assert [s for s, n in spellings.items() if n > 1] == []
     sources = _source_ids()
@@ -39,7 +40,7 @@ def test_genes_are_unique_and_sourced() -> None:
 
 
 def test_hotspot_genes_are_known_and_sourced() -> None:
-    known = {g["symbol"] for g in genomics_kb.genes()}
+    known = {g["symbol"] for g in [g.model_dump(mode="json") for g in kb().genes.values()]}
     sources = _source_ids()
     for entry in yaml.safe_load((DATA_DIR / "hotspots.yaml").read_text()):
         assert entry["gene"] in known
@@ -57,11 +58,11 @@ def test_grch37_spans_contain_every_tcga_mutation_of_the_gene(tcga: Path) -> Non
             include_columns=["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position"], column_types={"Chromosome": "string"}
         ),
     )
-    from her2gc.formats.result import normalise_genes
+    from her2gc.readers.result import normalise_genes
 
-    genes = normalise_genes(table.column("Hugo_Symbol"))
+    genes = normalise_genes(table.column("Hugo_Symbol"), genomics())
     checked = 0
-    for span in genomics_kb.gene_spans("GRCh37"):
+    for span in genomics().gene_spans("GRCh37"):
         rows = table.filter(pc.equal(genes, span.symbol))
         if rows.num_rows == 0:
             continue
@@ -73,6 +74,6 @@ def test_grch37_spans_contain_every_tcga_mutation_of_the_gene(tcga: Path) -> Non
 
 
 def test_old_symbols_of_firehose_maf_are_normalised(tcga: Path) -> None:
-    result = read_maf(tcga / "data_mutations.txt.gz")
+    result = read_maf(tcga / "data_mutations.txt.gz", genomics())
     genes = set(pc.unique(result.table.column("gene")).to_pylist())
     assert "KMT2D" in genes and "MLL2" not in genes  # HGNC previous symbol
