@@ -228,10 +228,10 @@ class AnnotatedModel:
         profile = frozenset(self.alteration_perturbations(alterations).items())
         panel = self.resolve_drugs(drug_panel) if drug_panel is not None else tuple(self.panel)
         key = (profile, max_drugs, panel)
-        found = self._screens.get(key)
+        found: tuple[ScreenResult, ...] | None = self._screens.get(key)  # type: ignore[assignment]
         if found is None:
             base = merge_perturbations(self.annotations.initial_state, dict(profile))
             setup = self._setup({name: self.panel[name] for name in panel})
             found = tuple(run_screen(setup, base, max_drugs, self.cache, executor))
             self._screens.put(key, found)
-        return list(found)  # type: ignore[call-overload]
+        return list(found)

@@ -60,18 +60,18 @@ class Thresholds:
 
     @classmethod
     def default(
-        cls, genomics: GenomicsKnowledge, method: Method | None = None, amp_threshold: float | None = None, del_threshold: float | None = None
+        cls, genomics: GenomicsKnowledge, method: str | None = None, amp_threshold: float | None = None, del_threshold: float | None = None
     ) -> Thresholds:
-        data = genomics.copy_number.model_dump(mode="json", by_alias=True)
-        chosen: Method = method or ("fixed" if amp_threshold is not None or del_threshold is not None else data["default_method"])
-        if chosen not in ("arm_relative", "fixed"):
+        rules = genomics.copy_number
+        chosen = method or ("fixed" if amp_threshold is not None or del_threshold is not None else rules.default_method)
+        if chosen != "arm_relative" and chosen != "fixed":
             raise InputError(f"copy-number method '{chosen}' is not one of arm_relative, fixed")
         return cls(
-            method=chosen,
-            amp_threshold=float(amp_threshold if amp_threshold is not None else data["fixed"]["amp_log2"]),
-            del_threshold=float(del_threshold if del_threshold is not None else data["fixed"]["del_log2"]),
-            noise=float(data["arm_relative"]["noise_log2"]),
-            ploidy=float(data["ploidy"]),
+            method="fixed" if chosen == "fixed" else "arm_relative",
+            amp_threshold=float(amp_threshold if amp_threshold is not None else rules.fixed.amp_log2),
+            del_threshold=float(del_threshold if del_threshold is not None else rules.fixed.del_log2),
+            noise=float(rules.arm_relative.noise_log2),
+            ploidy=float(rules.ploidy),
         )
 
 
