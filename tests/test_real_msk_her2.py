@@ -48,7 +48,7 @@ def _test_from(ihc_text: str, fish_text: str) -> dict[str, Any] | None:
 
 def _classify(test: dict[str, Any], kb: Any) -> tuple[str, str]:
     case = case_from_data({"patient_id": "x", "tumour": {"site": "stomach"}, "her2_tests": [test]})
-    status = assess_her2(case, kb.her2_rules)
+    status = assess_her2(case, kb.her2_rules, kb.ranking)
     return status.binary, status.csco_tier
 
 

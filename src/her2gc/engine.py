@@ -111,8 +111,10 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
     runtime = runtime or default_runtime()
     case = normalised_case(case, kb)
     region = _region(case, options)
-    her2 = assess_her2(case, kb.her2_rules, use_signals_rule=options.ish_signals_rule)
-    resistance: ResistanceSection = assess_resistance(case, kb.resistance, her2.loss_after_therapy, her2.heterogeneous)
+    her2 = assess_her2(case, kb.her2_rules, kb.ranking, use_signals_rule=options.ish_signals_rule)
+    resistance: ResistanceSection = assess_resistance(
+        case, kb.resistance, her2.loss_after_therapy, her2.heterogeneous, kb.ranking.strategy_status_order
+    )
     therapy = options_for_line(
         case,
         her2,

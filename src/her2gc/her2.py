@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from her2gc.case import Alteration, Case, Her2Test, IhcReading, IshResult
-from her2gc.kb.schema_rules import Her2Rules, TierRow
+from her2gc.kb.schema_rules import Her2Rules, Ranking, TierRow
 from her2gc.report import ActionDetail, Her2Status, TraceItem
 
 IshState = Literal["amplified", "not_amplified", "not_done"]
-TIER_ORDER = {"unknown": -1, "none": 0, "low": 1, "medium": 2, "high": 3}
 
 
 @dataclass(frozen=True)
@@ -112,12 +111,11 @@ def assess_test(index: int, test: Her2Test, rules: Her2Rules, use_signals_rule: 
     return TestCall(index=index, test=test, ihc_score=score, ish=ish, row=row, trace=tuple(trace))
 
 
-def _strength(call: TestCall) -> tuple[int, int]:
-    """Order specimens by call: positive > equivocal > negative, then by tier."""
+def _strength(call: TestCall, ranking: Ranking) -> tuple[int, int]:
+    """Order specimens by call (``ranking.yaml``): positive > equivocal > negative, then by tier."""
     if call.row is None:
         return (-1, -1)
-    binary_rank = {"negative": 0, "equivocal": 1, "positive": 2}[call.row.binary]
-    return (binary_rank, TIER_ORDER[call.row.csco_tier])
+    return (ranking.rank(list(ranking.her2_binary_order), call.row.binary), ranking.rank(list(ranking.her2_tier_order), call.row.csco_tier))
 
 
 def _is_anti_her2_pretreated(case: Case, rules: Her2Rules) -> bool:
@@ -128,7 +126,7 @@ def _ngs_erbb2_amplified(alterations: list[Alteration]) -> bool:
     return any(a.gene == "ERBB2" and a.kind == "amp" and a.source == "tissue" for a in alterations)
 
 
-def assess_her2(case: Case, rules: Her2Rules, use_signals_rule: bool = False) -> Her2Status:
+def assess_her2(case: Case, rules: Her2Rules, ranking: Ranking, use_signals_rule: bool = False) -> Her2Status:
     """The patient's HER2 status from all specimens, oldest first.
 
     Status at diagnosis is the strongest call among diagnostic specimens (any positive
@@ -144,8 +142,8 @@ def assess_her2(case: Case, rules: Her2Rules, use_signals_rule: bool = False) ->
 
     diagnostic = [c for c in scored if c.test.setting == "diagnosis"]
     later = [c for c in scored if c.test.setting == "post_progression"]
-    baseline = max(diagnostic, key=_strength) if diagnostic else None
-    current = later[-1] if later else max(scored, key=_strength)
+    baseline = max(diagnostic, key=lambda c: _strength(c, ranking)) if diagnostic else None
+    current = later[-1] if later else max(scored, key=lambda c: _strength(c, ranking))
     assert current.row is not None
     pretreated = _is_anti_her2_pretreated(case, rules)
     loss = bool(baseline and baseline.row and baseline.row.binary == "positive" and later and current.row.binary == "negative" and pretreated)
@@ -202,6 +200,6 @@ def _actions(case: Case, current: TestCall, calls: list[TestCall], rules: Her2Ru
         actions.append("more_biopsy_fragments")
     if discordant:
         actions.append("review_ngs_discordance")
-    if current.row is not None and current.row.note and "discordant" in current.row.note:
+    if current.row is not None and current.row.discordant:
         actions.append("review_ihc_ish_discordance")
     return actions

@@ -15,6 +15,9 @@ from her2gc.kb.schema_resistance import ResistanceKnowledge, build_resistance_kn
 from her2gc.kb.yamlio import DATA_DIR
 from her2gc.resistance import assess_resistance
 from her2gc.resistance.ctdna import assess_ctdna, copy_number_pattern, emergent_alterations
+from support import kb
+
+STRATEGY_ORDER = kb().ranking.strategy_status_order
 
 PATTERNS = {"rising", "falling", "stable", "emergent_alterations", "insufficient_data"}
 START = dt.date(2025, 1, 1)
@@ -42,7 +45,7 @@ def pattern(rk: ResistanceKnowledge, *values: float) -> str | None:
 def test_margin_is_marked_unconfirmed(rk: ResistanceKnowledge) -> None:
     # The seed gives the direction only; the numeric margin is a project default.
     assert rk.ctdna_patterns.margin.confirmed is False
-    section = assess_resistance(make_case(cn_points(8.0, 12.0)), rk, False, False)
+    section = assess_resistance(make_case(cn_points(8.0, 12.0)), rk, False, False, STRATEGY_ORDER)
     assert any(t.rule == "resistance.ctdna.copy_number" and not t.confirmed for t in section.trace)
 
 
@@ -102,17 +105,17 @@ def test_present_at_first_timepoint_is_not_emergent() -> None:
 def test_precedence_names_one_pattern_and_keeps_every_action(rk: ResistanceKnowledge) -> None:
     points = cn_points(10.0, 2.0)
     points[1]["variants"] = [{"gene": "KRAS", "protein_change": "p.G12D", "vaf": 0.05}]
-    section = assess_resistance(make_case(points), rk, False, False)
+    section = assess_resistance(make_case(points), rk, False, False, STRATEGY_ORDER)
     assert section.ctdna_pattern == rk.ctdna_patterns.precedence[0] == "falling"
     assert {"retest_her2_on_new_biopsy", "assess_emergent_alterations"} <= set(section.actions)
     assert any(t.rule == "resistance.ctdna.pattern" and not t.confirmed for t in section.trace)
 
 
 def test_no_plasma_data_means_no_ctdna_action(rk: ResistanceKnowledge) -> None:
-    section = assess_resistance(make_case([]), rk, False, False)
+    section = assess_resistance(make_case([]), rk, False, False, STRATEGY_ORDER)
     assert section.ctdna_pattern == "insufficient_data"
     assert "collect_serial_ctdna" not in section.actions
-    one_point = assess_resistance(make_case(cn_points(5.0)), rk, False, False)
+    one_point = assess_resistance(make_case(cn_points(5.0)), rk, False, False, STRATEGY_ORDER)
     assert "collect_serial_ctdna" in one_point.actions
 
 

@@ -16,6 +16,7 @@ from her2gc.case import Case, Her2Test
 from her2gc.kb.schema_resistance import ResistanceKnowledge
 from her2gc.report import ResistanceSection
 from her2gc.resistance import assess_resistance, cautions_for_regimen
+from support import kb
 
 MOLECULAR_CASES = Path(__file__).resolve().parents[1] / "cases" / "molecular"
 
@@ -53,6 +54,7 @@ def _run(name: str, rk: ResistanceKnowledge) -> tuple[ResistanceSection, dict[st
         rk,
         her2_loss_after_therapy=flags.get("her2_loss_after_therapy", loss_after_therapy(case)),
         her2_heterogeneous=flags.get("her2_heterogeneous", False),
+        strategy_order=kb().ranking.strategy_status_order,
     )
     return section, expected
 

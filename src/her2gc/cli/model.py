@@ -57,7 +57,7 @@ def _case_profile(case_file: Path, kb: KnowledgeBase, model: AnnotatedModel) -> 
     from her2gc.readers.case_file import read_case
 
     case = read_case(case_file, kb)
-    her2 = assess_her2(case, kb.her2_rules)
+    her2 = assess_her2(case, kb.her2_rules, kb.ranking)
     profile = sorted({(a.gene, a.kind) for a in case.alterations} | set(her2_profile(her2)))
     mapped = [alteration for alteration in profile if model.maps_alteration(*alteration)]
     skipped = [f"{gene}:{kind}" for gene, kind in profile if (gene, kind) not in mapped]

@@ -18,7 +18,7 @@ from her2gc.kb.genomics import GenomicsKnowledge
 from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
 from her2gc.kb.schema_model import ModelAnnotations
 from her2gc.kb.schema_resistance import ResistanceKnowledge
-from her2gc.kb.schema_rules import Her2Rules, SafetyRules
+from her2gc.kb.schema_rules import Her2Rules, Ranking, SafetyRules
 from her2gc.kb.vocabulary import Vocabulary
 
 
@@ -39,6 +39,7 @@ class KnowledgeBase:
     genes: Mapping[str, s.Gene]
     her2_rules: Her2Rules
     safety: SafetyRules
+    ranking: Ranking
     resistance: ResistanceKnowledge
     hotspots: tuple[Hotspot, ...]
     variant_classes: VariantClasses

@@ -80,6 +80,7 @@ def _all_entries(kb: KnowledgeBase) -> Iterator[tuple[str, BaseModel]]:
             yield f"{kind} {item.id}", item
     yield "her2_rules", kb.her2_rules
     yield "safety", kb.safety
+    yield "ranking", kb.ranking
     for index, hotspot in enumerate(kb.hotspots):
         yield f"hotspots[{index}]", hotspot
     yield "variant_classes", kb.variant_classes

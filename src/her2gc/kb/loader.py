@@ -26,7 +26,7 @@ from her2gc.kb.genomics import build_genomics
 from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
 from her2gc.kb.schema_model import load_model_annotations
 from her2gc.kb.schema_resistance import assemble_resistance_knowledge, hotspots_from_entries
-from her2gc.kb.schema_rules import Her2Rules, SafetyRules
+from her2gc.kb.schema_rules import Her2Rules, Ranking, SafetyRules
 from her2gc.kb.validate import read_file, validate
 from her2gc.kb.vocabulary import Vocabulary
 from her2gc.kb.yamlio import DATA_DIR
@@ -75,6 +75,7 @@ def _parts_from_yaml(data_dir: Path) -> dict[str, Any]:
         "model_bnet": _model_text(data_dir, model.bnet) if model is not None else None,
         "her2_rules": validate(Her2Rules, read_file(data_dir / "her2_rules.yaml"), "her2_rules.yaml"),
         "safety": validate(SafetyRules, read_file(data_dir / "safety.yaml"), "safety.yaml"),
+        "ranking": validate(Ranking, read_file(data_dir / "ranking.yaml"), "ranking.yaml"),
         "sources": _entries(data_dir, "sources", s.Source),
         "drugs": _entries(data_dir, "drugs", s.Drug),
         "regimens": _entries(data_dir, "regimens", s.Regimen),
@@ -116,6 +117,7 @@ def _assemble(parts: dict[str, Any], data_dir: Path, sha256: str) -> KnowledgeBa
         genes=genes,
         her2_rules=parts["her2_rules"],
         safety=parts["safety"],
+        ranking=parts["ranking"],
         resistance=resistance,
         hotspots=tuple(parts["hotspots"]),
         variant_classes=parts["variant_classes"],

@@ -245,6 +245,15 @@ class LevelMapping(_Entry):
     note: str | None = None
 
 
+class NcrnaFindingLevel(_Entry):
+    """The level every ncRNA-only finding takes: the seeds report them from preclinical work."""
+
+    level: str
+    evidence_setting: EvidenceSetting
+    basis: str
+    sources: list[str] = Field(min_length=1)
+
+
 class EvidenceLevels(_Entry):
     """``evidence_levels.yaml``: the level vocabularies and the one mapping the report uses."""
 
@@ -257,6 +266,7 @@ class EvidenceLevels(_Entry):
     mapping: list[LevelMapping]
     mapping_confirmed: bool
     mapping_basis: str
+    ncrna_findings: NcrnaFindingLevel
     sources: list[str] = Field(min_length=1)
 
     def _row(self, escat: str) -> LevelMapping:
@@ -343,6 +353,8 @@ def _problems(
     ncrna_by_id = {entry.id: entry for entry in ncrna}
     action_ids = {action.id for action in rules.actions}
     problems = [f"evidence_levels.mapping lacks ESCAT {e}" for e in escat_ids if e not in {r.escat for r in levels.mapping}]
+    if levels.ncrna_findings.level not in level_ids:
+        problems.append(f"evidence_levels.ncrna_findings: unknown level '{levels.ncrna_findings.level}'")
     pattern_ids = {pattern.id for pattern in rules.patterns}
     problems += [f"ctdna_patterns: no pattern '{p}'" for p in typing.get_args(CtdnaPatternId) if p not in pattern_ids]
     problems += [f"ctdna pattern {p.id}: unknown action '{a}'" for p in rules.patterns for a in p.actions if a not in action_ids]

@@ -54,6 +54,7 @@ class TierRow(_Entry):
     binary: Literal["positive", "negative", "equivocal"]
     csco_tier: Literal["high", "medium", "low", "none", "unknown"]
     note: str | None = None
+    discordant: bool = Field(default=False, description="IHC and ISH disagree on this row: the pathologist reviews both")
     sources: list[str] = Field(min_length=1)
 
 
@@ -79,6 +80,12 @@ class Her2Rules(_Entry):
     heterogeneity_sources: list[str] = Field(min_length=1)
     retest_sources: list[str] = Field(min_length=1)
     actions: list[ActionText] = Field(min_length=1)
+    anti_her2_option_cautions: list[ActionText] = Field(
+        default_factory=list, description="caution for an anti-HER2 option, by the HER2 action or flag id that raises it"
+    )
+
+    def option_caution(self, caution_id: str) -> ActionText | None:
+        return next((c for c in self.anti_her2_option_cautions if c.id == caution_id), None)
 
 
 class DoseLadder(_Entry):
@@ -126,3 +133,22 @@ class SafetyRule(_Entry):
 class SafetyRules(_Entry):
     dose_ladders: list[DoseLadder]
     rules: list[SafetyRule]
+
+
+class Ranking(_Entry):
+    """``ranking.yaml``: the orders a report lists things in, strongest or preferred first."""
+
+    category_order: list[Literal["preferred", "standard", "alternative", "investigational"]] = Field(min_length=4)
+    category_basis: str
+    approval_status_order: list[str] = Field(min_length=1)
+    approval_basis: str
+    strategy_status_order: list[Literal["approved", "in_trials", "preclinical"]] = Field(min_length=3)
+    strategy_basis: str
+    her2_binary_order: list[Literal["negative", "equivocal", "positive"]] = Field(min_length=3, description="weakest first")
+    her2_tier_order: list[Literal["unknown", "none", "low", "medium", "high"]] = Field(min_length=5, description="weakest first")
+    her2_basis: str
+    sources: list[str] = Field(min_length=1)
+
+    def rank(self, order: list[str], value: str) -> int:
+        """Position of ``value`` in ``order``; unknown values after every known one."""
+        return order.index(value) if value in order else len(order)

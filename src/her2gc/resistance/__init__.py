@@ -3,14 +3,14 @@
 Alterations (tissue and plasma), ctDNA variants, HER2 events decided by the HER2 step
 (loss after therapy, heterogeneity), the ctDNA pattern and ncRNA findings are matched
 to ``mechanisms.yaml`` and ``ncrna.yaml`` (seeds 000-003). Every finding carries its
-level (R1/R2/R3/hypothetical, evidence_levels.yaml), its evidence setting and the
+level (evidence_levels.yaml), its evidence setting and the
 strategies the seeds name, approved ones first: strategies in trials or preclinical are
 listed as such and never ranked above approved standard care. Pure functions; no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from her2gc.case import Alteration, Case
@@ -29,9 +29,9 @@ from her2gc.report import ActionDetail, MechanismFinding, ResistanceSection, Tra
 from her2gc.report import Strategy as ReportStrategy
 from her2gc.resistance.ctdna import CtdnaAssessment, assess_ctdna, ctdna_actions
 
-_STATUS_ORDER = {"approved": 0, "in_trials": 1, "preclinical": 2}
-_NCRNA_LEVEL = "hypothetical"  # every ncRNA result in seeds 000/003 is preclinical
-_NCRNA_SETTING = "preclinical"
+# The action that says trial-only strategies do not replace standard care (ctdna_patterns.yaml).
+TRIAL_ONLY_ACTION = "investigational_strategy_trial_only"
+
 
 
 @dataclass
@@ -143,9 +143,9 @@ def _match_ncrna(
     return standalone
 
 
-def _strategies(strategies: Iterable[Strategy]) -> list[ReportStrategy]:
+def _strategies(strategies: Iterable[Strategy], order: Sequence[str]) -> list[ReportStrategy]:
     """Report strategies, approved first (a stable sort keeps the seed's order within a status)."""
-    ordered = sorted(strategies, key=lambda s: _STATUS_ORDER[s.status])
+    ordered = sorted(strategies, key=lambda s: list(order).index(s.status))
     result = []
     for strategy in ordered:
         description = strategy.description
@@ -171,22 +171,24 @@ def _affected(affects: Iterable[Affect]) -> list[str]:
     return names
 
 
-def _mechanism_finding(mechanism: Mechanism, match: _Match) -> MechanismFinding:
-    """A matched mechanism; matched by ncRNA alone, it is a preclinical hypothesis whatever its own level."""
-    level = mechanism.resistance_level if match.non_ncrna else _NCRNA_LEVEL
-    setting = mechanism.evidence_setting if match.non_ncrna else _NCRNA_SETTING
+def _mechanism_finding(mechanism: Mechanism, match: _Match, kb: ResistanceKnowledge, order: Sequence[str]) -> MechanismFinding:
+    """A matched mechanism; matched by ncRNA alone, it takes the ncRNA findings' level whatever its own."""
+    ncrna = kb.evidence_levels.ncrna_findings
+    level = mechanism.resistance_level if match.non_ncrna else ncrna.level
+    setting = mechanism.evidence_setting if match.non_ncrna else ncrna.evidence_setting
     return MechanismFinding(
         id=mechanism.id, name=mechanism.name, class_=mechanism.class_, alterations=list(match.labels), level=level,
-        evidence_setting=setting, affects=_affected(mechanism.affects), strategies=_strategies(mechanism.strategies),
+        evidence_setting=setting, affects=_affected(mechanism.affects), strategies=_strategies(mechanism.strategies, order),
         sources=list(mechanism.sources),
     )
 
 
-def _ncrna_finding(entry: NcrnaEntry, direction: str) -> MechanismFinding:
+def _ncrna_finding(entry: NcrnaEntry, direction: str, kb: ResistanceKnowledge, order: Sequence[str]) -> MechanismFinding:
+    ncrna = kb.evidence_levels.ncrna_findings
     return MechanismFinding(
         id=f"ncrna_{entry.id}", name=f"{entry.name} {direction}: {entry.pathway} (ncRNA, preclinical hypothesis)",
-        class_=entry.mechanism_class, alterations=[f"{entry.name} {direction}"], level=_NCRNA_LEVEL,
-        evidence_setting=_NCRNA_SETTING, affects=_affected(entry.affects), strategies=_strategies(entry.strategies),
+        class_=entry.mechanism_class, alterations=[f"{entry.name} {direction}"], level=ncrna.level,
+        evidence_setting=ncrna.evidence_setting, affects=_affected(entry.affects), strategies=_strategies(entry.strategies, order),
         sources=list(entry.sources),
     )
 
@@ -211,12 +213,16 @@ def _section_actions(ctdna_action_ids: list[str], findings: list[MechanismFindin
         mechanism = kb.mechanisms_by_id.get(finding.id)
         ids += list(mechanism.actions) if mechanism else []
     if any(s.status != "approved" for f in findings for s in f.strategies):
-        ids.append("investigational_strategy_trial_only")
+        ids.append(TRIAL_ONLY_ACTION)
     return list(dict.fromkeys(ids))
 
 
 def assess_resistance(
-    case: Case, kb_resistance: ResistanceKnowledge, her2_loss_after_therapy: bool, her2_heterogeneous: bool
+    case: Case,
+    kb_resistance: ResistanceKnowledge,
+    her2_loss_after_therapy: bool,
+    her2_heterogeneous: bool,
+    strategy_order: Sequence[str],
 ) -> ResistanceSection:
     """The report's ``resistance`` section for one case.
 
@@ -237,11 +243,11 @@ def assess_resistance(
     for mechanism in kb.mechanisms:
         match = matches.get(mechanism.id)
         if match is not None:
-            finding = _mechanism_finding(mechanism, match)
+            finding = _mechanism_finding(mechanism, match, kb, strategy_order)
             findings.append(finding)
             trace.append(_mechanism_trace(finding, mechanism, match))
     findings.sort(key=lambda f: kb.evidence_levels.resistance_rank(f.level))
-    findings += [_ncrna_finding(entry, direction) for entry, direction in standalone]
+    findings += [_ncrna_finding(entry, direction, kb, strategy_order) for entry, direction in standalone]
     if findings:
         trace.append(
             TraceItem(
@@ -251,7 +257,7 @@ def assess_resistance(
                     "strategies listed approved first; those in trials or preclinical are trial-only "
                     "and never ranked above approved standard care"
                 ),
-                sources=["seed000", "seed001"],
+                sources=list(kb.actions_by_id[TRIAL_ONLY_ACTION].sources),
             )
         )
     action_ids = _section_actions(ctdna_actions(ctdna, kb.ctdna_patterns), findings, kb)

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from her2gc.therapy.approvals import STATUS_RANK, PatientFacts, regional_approval
+from her2gc.kb.schema_rules import Ranking
+from her2gc.therapy.approvals import PatientFacts, regional_approval
 from her2gc.case import Case
 from her2gc.kb.base import KnowledgeBase
 from her2gc.kb.schema import Contraindication, Recommendation, Trial
 from her2gc.runtime import Runtime
 from her2gc.report import ApprovalStatus, Evidence, Exclusion, Her2Status, Option, Outcome, TraceItem
 
-CATEGORY_RANK = {"preferred": 0, "standard": 1, "alternative": 2, "investigational": 3}
 CautionLookup = Callable[[Sequence[str]], list[str]]
 
 
@@ -124,7 +124,7 @@ def build_option(rec: Recommendation, case: Case, her2: Her2Status, patient: Pat
     """One offered option and whether a contraindication demotes it."""
     regimen = kb.regimens[rec.regimen_id]
     investigational = rec.category == "investigational"
-    status, approval, shortfalls = regional_approval(rec.regimen_id, kb.approvals, patient, investigational)
+    status, approval, shortfalls = regional_approval(rec.regimen_id, kb.approvals, patient, investigational, kb.ranking)
     held = applicable_contraindications(regimen.drugs, case, kb.contraindications)
     why = [rec.rationale, *rec.endorsements]
     if approval is not None:
@@ -132,10 +132,9 @@ def build_option(rec: Recommendation, case: Case, her2: Her2Status, patient: Pat
     cautions = [*rec.cautions, *shortfalls]
     cautions += [f"{c.id}: {c.text}" + ("" if c.confirmed else " [unconfirmed]") for c in held if c.action != "exclude"]
     anti_her2 = any(kb.drugs[d].anti_her2 for d in regimen.drugs if d in kb.drugs)
-    if anti_her2 and "retest_after_progression" in her2.actions:
-        cautions.append("re-test HER2 on a biopsy taken after progression before this anti-HER2 line (see the HER2 actions)")
-    if anti_her2 and her2.heterogeneous:
-        cautions.append("HER2 is heterogeneous across specimens: " + kb.her2_rules.heterogeneity_note)
+    if anti_her2:
+        raised = [a for a in her2.actions if a == "retest_after_progression"] + (["heterogeneous"] if her2.heterogeneous else [])
+        cautions += [c.text for c in (kb.her2_rules.option_caution(flag) for flag in raised) if c is not None]
     cautions += resistance_cautions(regimen.drugs)
     outcomes = [o for trial_id in rec.trials if trial_id in kb.trials for o in _outcomes(kb, trial_id, rec.regimen_id, runtime)]
     option = Option(
@@ -154,12 +153,12 @@ def build_option(rec: Recommendation, case: Case, her2: Her2Status, patient: Pat
     return option, any(c.action == "demote" for c in held)
 
 
-def _rank_key(option: Option, demoted: bool, priority: int) -> tuple[int, int, int, int, int, str]:
+def _rank_key(option: Option, demoted: bool, priority: int, ranking: Ranking) -> tuple[int, int, int, int, int, str]:
     return (
         int(demoted),
         int(option.evidence.category == "investigational"),
-        CATEGORY_RANK[option.evidence.category],
-        STATUS_RANK[option.approval.status],
+        ranking.rank(list(ranking.category_order), option.evidence.category),
+        ranking.rank(ranking.approval_status_order, option.approval.status),
         priority,
         option.regimen_id,
     )
@@ -185,7 +184,7 @@ def options_for_line(case: Case, her2: Her2Status, kb: KnowledgeBase, region: st
             continue
         option, demoted = build_option(rec, case, her2, patient, kb, level_for, resistance_cautions, runtime)
         offered[rec.regimen_id] = (option, demoted, rec.priority)
-    ranked = sorted(offered.values(), key=lambda item: _rank_key(item[0], item[1], item[2]))
+    ranked = sorted(offered.values(), key=lambda item: _rank_key(item[0], item[1], item[2], kb.ranking))
     options = [option.model_copy(update={"rank": index + 1}) for index, (option, _, _) in enumerate(ranked)]
     excluded = [Exclusion(regimen_id=regimen_id, why_not=reasons) for regimen_id, reasons in refused.items() if regimen_id not in offered]
     return TherapyResult(options=options, excluded=excluded, trace=trace)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from her2gc.kb.schema import Approval
+from her2gc.kb.schema_rules import Ranking
 
-STATUS_RANK = {"approved": 0, "conditional": 1, "not_approved": 2, "trial_only": 3}
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,12 @@ def unmet_conditions(approval: Approval, patient: PatientFacts) -> list[str]:
     return reasons
 
 
-def regional_approval(regimen_id: str, approvals: tuple[Approval, ...], patient: PatientFacts, investigational: bool) -> tuple[str, Approval | None, list[str]]:
+def regional_approval(
+    regimen_id: str, approvals: tuple[Approval, ...], patient: PatientFacts, investigational: bool, ranking: Ranking
+) -> tuple[str, Approval | None, list[str]]:
     """(status, the approval that applies, reasons) for one regimen in the patient's region."""
     candidates = [a for a in approvals if a.regimen_id == regimen_id and a.region == patient.region]
-    candidates.sort(key=lambda a: STATUS_RANK[a.status])
+    candidates.sort(key=lambda a: ranking.rank(ranking.approval_status_order, a.status))
     shortfalls: list[str] = []
     for approval in candidates:
         unmet = unmet_conditions(approval, patient)
