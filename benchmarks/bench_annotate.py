@@ -25,20 +25,27 @@ DATA = REPO.parent / "shared" / "data" / "tcga_stad"
 
 
 def one_run(maf_path: Path, seg_path: Path) -> dict[str, float]:
+    from her2gc.kb.loader import load_kb
     from her2gc.readers.annotate import annotate_results
     from her2gc.readers.maf import maf_alterations, read_maf_table
     from her2gc.readers.seg import read_seg
     from her2gc.readers.tabular import ReadReport
+    from her2gc.resistance import mechanism_ids_for
+
+    kb = load_kb()
+
+    def lookup(gene: str, kind: str, change: str | None) -> list[str]:
+        return mechanism_ids_for(gene, kind, change, kb.resistance)
 
     start = time.perf_counter()
     report = ReadReport()
     raw = read_maf_table(maf_path, report)
     read_done = time.perf_counter()
-    maf = maf_alterations(raw, report, genomics())
+    maf = maf_alterations(raw, report, kb.genomics)
     maf_done = time.perf_counter()
-    seg = read_seg(seg_path, genomics())
+    seg = read_seg(seg_path, kb.genomics)
     seg_done = time.perf_counter()
-    table = annotate_results([maf, seg], warnings=[])
+    table = annotate_results([maf, seg], lookup, kb.genomics)
     end = time.perf_counter()
     return {
         "maf_input_rows": float(raw.table.num_rows),
@@ -66,7 +73,9 @@ def main() -> int:
     median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     rows = median["maf_input_rows"]
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, runs: {args.runs} (median)")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, runs: {args.runs} (median)"
+    )
     print(f"MAF data rows                      {rows:,.0f}")
     print(f"MAF rows/s after read              {rows / median['maf_compute_s']:,.0f}")
     print(f"MAF read (gunzip + parse) s        {median['maf_read_s']:.3f}")

@@ -46,7 +46,9 @@ def main(out_dir: str) -> int:
             continue  # fragments of cases (sequencing examples without tests) are not reports
         report = her2gc.evaluate(case, kb)
         stem = "__".join(path.relative_to(ROOT).with_suffix("").parts)
-        (out / f"{stem}.json").write_text(json.dumps(report.to_json_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        (out / f"{stem}.json").write_text(
+            json.dumps(report.to_json_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        )
         (out / f"{stem}.txt").write_text(render.to_text(report))
         (out / f"{stem}.html").write_text(render.to_html(report))
         written += 1

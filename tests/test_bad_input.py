@@ -22,7 +22,9 @@ def _example() -> dict[str, Any]:
     return yaml.safe_load(EXAMPLE.read_text())
 
 
-def _run(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any, name: str = "case.yaml", raw: str | None = None) -> tuple[int, str]:
+def _run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any, name: str = "case.yaml", raw: str | None = None
+) -> tuple[int, str]:
     path = tmp_path / name
     path.write_text(raw if raw is not None else yaml.safe_dump(data))
     code = main(["evaluate", str(path), "--no-model"])
@@ -45,7 +47,12 @@ def _mutated(path: list[Any], value: Any) -> dict[str, Any]:
         (["her2_tests", 0, "ihc", "score"], "4+", "case.her2_tests[0].ihc.score", "'4+' is not one of 0, 1+, 2+, 3+"),
         (["her2_tests", 0, "ish", "ratio"], -1.2, "case.her2_tests[0].ish.ratio", "greater than 0"),
         (["tumour", "histology"], "squamous cell carcinoma", "case.tumour.histology", "adenocarcinoma"),
-        (["treatment_history", 0, "drugs", 0], "wonderumab", "case.treatment_history[0].drugs[0]", "unknown drug 'wonderumab'"),
+        (
+            ["treatment_history", 0, "drugs", 0],
+            "wonderumab",
+            "case.treatment_history[0].drugs[0]",
+            "unknown drug 'wonderumab'",
+        ),
         (["alterations", 0, "gene"], "NOTAGENE1", "case.alterations[0].gene", "unknown gene 'NOTAGENE1'"),
         (["ecog"], "one", "case.ecog", "integer"),
         (["pdl1", "cps"], "high", "case.pdl1.cps", "number"),
@@ -54,7 +61,9 @@ def _mutated(path: list[Any], value: Any) -> dict[str, Any]:
         (["msi"], "MSI-low", "case.msi", "is not one of"),
     ],
 )
-def test_bad_field_names_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str], path: list[Any], value: Any, field: str, fragment: str) -> None:
+def test_bad_field_names_file_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: list[Any], value: Any, field: str, fragment: str
+) -> None:
     code, err = _run(tmp_path, capsys, _mutated(path, value))
     assert code == 2
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -122,6 +131,8 @@ def test_missing_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 def test_entry_point_never_shows_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(_mutated(["her2_tests", 0, "ihc", "score"], "4+")))
-    result = subprocess.run([sys.executable, "-m", "her2gc.cli", "evaluate", str(path)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "her2gc.cli", "evaluate", str(path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

@@ -39,6 +39,14 @@ def test_evaluate_merges_maf_and_ctdna(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_evaluate_refuses_missing_sequencing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["evaluate", str(EXAMPLES / "case_without_sequencing.yaml"), "--maf", str(tmp_path / "absent.maf"), "--no-model"])
+    code = main(
+        [
+            "evaluate",
+            str(EXAMPLES / "case_without_sequencing.yaml"),
+            "--maf",
+            str(tmp_path / "absent.maf"),
+            "--no-model",
+        ]
+    )
     assert code == 2
     assert "absent.maf" in capsys.readouterr().err

@@ -23,7 +23,9 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "her2_positive_seco
         (["model", "screen", "--no-such-flag"], "No such option: --no-such-flag", "her2gc model screen"),
     ],
 )
-def test_usage_mistake_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str, command: str) -> None:
+def test_usage_mistake_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str, command: str
+) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -43,7 +45,9 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--format" in capsys.readouterr().out
 
 
-def test_kb_check_failure_keeps_exit_code_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_kb_check_failure_keeps_exit_code_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(checks, "dangling_references", lambda kb: ["trial X cites unknown source s999"])
     assert main(["kb", "check"]) == 1
     assert "trial X cites unknown source s999" in capsys.readouterr().err

@@ -54,14 +54,16 @@ def test_dangling_reference_fails_the_check(tmp_path: Path) -> None:
     shutil.copytree(DATA_DIR, data)
     regimens = data / "regimens.yaml"
     regimens.write_text(regimens.read_text().replace("drugs: [trastuzumab]", "drugs: [trastuzumabb]", 1))
-    with pytest.raises(Exception, match="dangling|unknown drug"):
+    with pytest.raises(Exception, match=r"dangling|unknown drug"):
         load_kb_from(data)
 
 
 def _number_texts(value: float) -> set[str]:
     """How a reported number can be printed: 0.70 -> {'0.7', '0.70', '0.700'}, 11.0 -> {'11', '11.0'}."""
     # Only paddings with trailing zeros (never roundings): 0.343 must be printed as 0.343.
-    texts = {f"{value:g}", repr(value)} | {t for t in (f"{value:.1f}", f"{value:.2f}", f"{value:.3f}") if float(t) == value}
+    texts = {f"{value:g}", repr(value)} | {
+        t for t in (f"{value:.1f}", f"{value:.2f}", f"{value:.3f}") if float(t) == value
+    }
     if float(value).is_integer():
         texts.add(str(int(value)))
     return texts

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 
 import her2gc
 from her2gc.engine import EvaluationOptions
-from her2gc.render import to_json
 from her2gc.kb import loader, snapshot
 from her2gc.kb.yamlio import DATA_DIR
+from her2gc.render import to_json
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
 KINDS = ("sources", "drugs", "regimens", "trials", "genes")
@@ -62,7 +62,9 @@ def test_snapshot_gives_byte_identical_reports(cache: Path) -> None:
     options = EvaluationOptions(with_model=False)
     for path in CASES:
         case = her2gc.read_case(path)
-        assert to_json(her2gc.evaluate(case, fresh, options)) == to_json(her2gc.evaluate(case, from_snapshot, options)), path.name
+        assert to_json(her2gc.evaluate(case, fresh, options)) == to_json(
+            her2gc.evaluate(case, from_snapshot, options)
+        ), path.name
 
 
 def _with_header(header: dict[str, Any], entries: str) -> str:
@@ -94,7 +96,9 @@ def test_foreign_or_stale_snapshot_is_ignored(cache: Path, corrupt: Any) -> None
 
 def _run(code: str, cache: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HER2GC_CACHE_DIR": str(cache)}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "her2_positive_second_line.yaml"

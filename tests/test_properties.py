@@ -11,16 +11,35 @@ from hypothesis import strategies as st
 import her2gc
 from her2gc.engine import EvaluationOptions
 from her2gc.errors import InputError
+from her2gc.her2 import classify
 from her2gc.readers.case_file import case_from_data
 from her2gc.render import to_json
-from her2gc.her2 import classify
 from support import kb
 
 TIER_ORDER = list(kb().ranking.her2_tier_order)
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10), st.floats(allow_nan=True), st.text(max_size=8))
-VALUES = st.recursive(SCALARS, lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)), max_leaves=12)
-FIELDS = ["schema", "patient_id", "region", "tumour", "her2_tests", "pdl1", "msi", "treatment_history", "alterations", "ctdna", "adverse_events", "current_therapy"]
+VALUES = st.recursive(
+    SCALARS,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+FIELDS = [
+    "schema",
+    "patient_id",
+    "region",
+    "tumour",
+    "her2_tests",
+    "pdl1",
+    "msi",
+    "treatment_history",
+    "alterations",
+    "ctdna",
+    "adverse_events",
+    "current_therapy",
+]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -70,7 +89,9 @@ def test_raising_one_specimen_never_lowers_tier(data: dict[str, Any], higher: st
     if order.index(higher) <= order.index(tests[0]["ihc"]["score"]):
         return
     tests[0] = {**tests[0], "ihc": {"score": higher}}
-    raised = her2gc.evaluate(case_from_data({**data, "her2_tests": tests}), kb, EvaluationOptions(with_model=False)).her2
+    raised = her2gc.evaluate(
+        case_from_data({**data, "her2_tests": tests}), kb, EvaluationOptions(with_model=False)
+    ).her2
     assert TIER_ORDER.index(raised.csco_tier) >= TIER_ORDER.index(base.csco_tier)
 
 

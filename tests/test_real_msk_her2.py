@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from her2gc.case import Her2Test
-from her2gc.readers.case_file import case_from_data
 from her2gc.her2 import assess_her2
+from her2gc.readers.case_file import case_from_data
 
 # Why our call may differ from the study's, by the rules in her2_rules.yaml.
 EXPLAINED = {
@@ -61,13 +61,17 @@ def _explain(test: dict[str, Any], ours: str, theirs: str) -> str | None:
     return None
 
 
-def _compare(rows: list[dict[str, str]], ihc_col: str, fish_col: str, call_col: str, kb: Any) -> tuple[Counter[str], Counter[str], int]:
+def _compare(
+    rows: list[dict[str, str]], ihc_col: str, fish_col: str, call_col: str, kb: Any
+) -> tuple[Counter[str], Counter[str], int]:
     agreement: Counter[str] = Counter()
     unexplained: Counter[str] = Counter()
     skipped = 0
     for row in rows:
         test = _test_from(row[ihc_col], row[fish_col])
-        theirs = {"pos": "positive", "positive": "positive", "neg": "negative", "negative": "negative"}.get(row[call_col].strip().lower())
+        theirs = {"pos": "positive", "positive": "positive", "neg": "negative", "negative": "negative"}.get(
+            row[call_col].strip().lower()
+        )
         if test is None or theirs is None:
             skipped += 1
             continue

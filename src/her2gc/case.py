@@ -11,9 +11,19 @@ spelling.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from her2gc.kb.vocabulary import Vocabulary, fold_drug_name, fold_gene_symbol
 
@@ -79,7 +89,9 @@ class IhcReading(_Frozen):
 
     @model_validator(mode="after")
     def _score_or_reading(self) -> IhcReading:
-        if self.score is None and (self.intensity is None or (self.percent_cells is None and self.largest_cluster_cells is None)):
+        if self.score is None and (
+            self.intensity is None or (self.percent_cells is None and self.largest_cluster_cells is None)
+        ):
             raise ValueError("give a score, or a raw reading with intensity and percent_cells or largest_cluster_cells")
         return self
 
@@ -241,8 +253,12 @@ class AdverseEvent(_Frozen):
     urine_protein_g_per_24h: float | None = Field(default=None, ge=0, le=100)
     nephrotic_syndrome: bool | None = None
     controlled: bool | None = Field(default=None, description="hypertension controlled with treatment")
-    organ: str | None = Field(default=None, description="immune_mediated: e.g. pneumonitis, colitis, hepatitis, endocrine, nephritis, skin")
-    symptom: str | None = Field(default=None, description="infusion_reaction: e.g. dyspnoea, hypotension, anaphylaxis, angioedema")
+    organ: str | None = Field(
+        default=None, description="immune_mediated: e.g. pneumonitis, colitis, hepatitis, endocrine, nephritis, skin"
+    )
+    symptom: str | None = Field(
+        default=None, description="infusion_reaction: e.g. dyspnoea, hypotension, anaphylaxis, angioedema"
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> AdverseEvent:
@@ -270,7 +286,7 @@ class CurrentTherapy(_Frozen):
 def _ascending(dates: list[dt.date | None]) -> int | None:
     """Index of the first date earlier than the one before it, if any."""
     known = [(i, d) for i, d in enumerate(dates) if d is not None]
-    for (_, before), (index, after) in zip(known, known[1:]):
+    for (_, before), (index, after) in itertools.pairwise(known):
         if after < before:
             return index
     return None
@@ -279,7 +295,9 @@ def _ascending(dates: list[dt.date | None]) -> int | None:
 class Cldn182(_Frozen):
     """Claudin 18.2 immunohistochemistry."""
 
-    percent_moderate_strong: float = Field(ge=0, le=100, description="% of tumour cells with moderate-to-strong membranous staining")
+    percent_moderate_strong: float = Field(
+        ge=0, le=100, description="% of tumour cells with moderate-to-strong membranous staining"
+    )
     assay: str | None = None
 
 
@@ -305,13 +323,15 @@ class Case(_Frozen):
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     current_therapy: CurrentTherapy | None = None
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
 
     # The id of the vocabulary the names were normalised with (None: folded only).
     _vocabulary_id: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _remember_vocabulary(self, info: ValidationInfo) -> "Case":
+    def _remember_vocabulary(self, info: ValidationInfo) -> Case:
         vocabulary = _vocabulary(info)
         self._vocabulary_id = vocabulary.id if vocabulary is not None else None
         return self
@@ -341,7 +361,9 @@ class Case(_Frozen):
     def _lines_in_order(cls, lines: list[TreatmentLine]) -> list[TreatmentLine]:
         for index, line in enumerate(lines):
             if line.line != index + 1:
-                raise ValueError(f"treatment_history[{index}].line is {line.line}, expected {index + 1} (lines oldest first)")
+                raise ValueError(
+                    f"treatment_history[{index}].line is {line.line}, expected {index + 1} (lines oldest first)"
+                )
         out_of_order = _ascending([line.start for line in lines])
         if out_of_order is not None:
             raise ValueError(f"treatment_history[{out_of_order}] starts before the line listed before it")

@@ -17,12 +17,21 @@ from her2gc.errors import InputError
 from her2gc.her2 import assess_her2
 from her2gc.kb.base import KnowledgeBase
 from her2gc.model import model_section
-from her2gc.validation import validation_message
-from her2gc.report import GeneratedBy, Her2Status, ModelSection, Option, Report, ResistanceSection, SafetyAction, SourceRef
+from her2gc.report import (
+    GeneratedBy,
+    Her2Status,
+    ModelSection,
+    Option,
+    Report,
+    ResistanceSection,
+    SafetyAction,
+    SourceRef,
+)
 from her2gc.resistance import assess_resistance, cautions_for_regimen
 from her2gc.runtime import Runtime, default_runtime
 from her2gc.safety import manage_adverse_events
 from her2gc.therapy import matching_tier, options_for_line
+from her2gc.validation import validation_message
 
 
 class EvaluationOptions(BaseModel):
@@ -62,7 +71,13 @@ def _clinical_notes(case: Case, tier: str, kb: KnowledgeBase) -> tuple[list[str]
     return notes, sources
 
 
-def _cited(her2: Her2Status, options: Sequence[Option], resistance: ResistanceSection, safety: Sequence[SafetyAction], model: ModelSection | None) -> set[str]:
+def _cited(
+    her2: Her2Status,
+    options: Sequence[Option],
+    resistance: ResistanceSection,
+    safety: Sequence[SafetyAction],
+    model: ModelSection | None,
+) -> set[str]:
     """Source ids of everything the report asserts: HER2 rules, offered options,
     matched mechanisms and their strategies, dose rules and the model."""
     ids: set[str] = set()
@@ -82,7 +97,9 @@ def _cited(her2: Her2Status, options: Sequence[Option], resistance: ResistanceSe
 def _source_refs(ids: Iterable[str], kb: KnowledgeBase, runtime: Runtime) -> list[SourceRef]:
     def ref(sid: str) -> SourceRef:
         source = kb.sources[sid]
-        return runtime.memo(("source_ref", kb.sha256, sid), lambda: SourceRef(id=sid, citation=source.citation, doi=source.doi))
+        return runtime.memo(
+            ("source_ref", kb.sha256, sid), lambda: SourceRef(id=sid, citation=source.citation, doi=source.doi)
+        )
 
     return [ref(sid) for sid in sorted(ids) if sid in kb.sources]
 
@@ -101,7 +118,9 @@ def normalised_case(case: Case, kb: KnowledgeBase) -> Case:
         raise InputError(validation_message(exc, f"case {case.patient_id}")) from None
 
 
-def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None, *, runtime: Runtime | None = None) -> Report:
+def evaluate(
+    case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None, *, runtime: Runtime | None = None
+) -> Report:
     """The report for one case under one knowledge base. Pure and deterministic.
 
     ``runtime`` holds what repeats across cases (model screens by alteration profile);
@@ -128,7 +147,12 @@ def evaluate(case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = 
     safety, safety_warnings = manage_adverse_events(case, kb.safety)
     notes, notes_sources = _clinical_notes(case, matching_tier(her2), kb)
     warnings = [*safety_warnings, *resistance.warnings]
-    generated_by = GeneratedBy(package_version=__version__, kb_version=kb.version, kb_sha256=kb.sha256, model_sha256=model.model_sha256 if model else None)
+    generated_by = GeneratedBy(
+        package_version=__version__,
+        kb_version=kb.version,
+        kb_sha256=kb.sha256,
+        model_sha256=model.model_sha256 if model else None,
+    )
     return Report(
         patient_id=case.patient_id,
         region=region,

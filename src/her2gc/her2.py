@@ -35,20 +35,35 @@ def score_ihc(reading: IhcReading, specimen: str, rules: Her2Rules) -> tuple[str
     a cluster of cells in biopsies; the criteria are tried from 3+ down.
     """
     if reading.score is not None:
-        return reading.score, TraceItem(rule="her2.ihc.reported", inputs={"score": reading.score}, conclusion=f"IHC {reading.score} as reported", sources=list(rules.sources))
+        return reading.score, TraceItem(
+            rule="her2.ihc.reported",
+            inputs={"score": reading.score},
+            conclusion=f"IHC {reading.score} as reported",
+            sources=list(rules.sources),
+        )
     quantity = next(q for q in rules.specimen_quantities if q.specimen == specimen)
     inputs = reading.model_dump(exclude_none=True) | {"specimen": specimen}
     enough = _enough_cells(reading, quantity.min_percent_cells, quantity.min_cluster_cells)
     if enough is None:
         needed = "largest_cluster_cells" if quantity.min_cluster_cells is not None else "percent_cells"
-        return None, TraceItem(rule="her2.ihc.unscorable", inputs=inputs, conclusion=f"raw {specimen} reading lacks {needed}; cannot score", sources=list(quantity.sources), confirmed=quantity.confirmed)
+        return None, TraceItem(
+            rule="her2.ihc.unscorable",
+            inputs=inputs,
+            conclusion=f"raw {specimen} reading lacks {needed}; cannot score",
+            sources=list(quantity.sources),
+            confirmed=quantity.confirmed,
+        )
     score = "0"
     if enough and reading.intensity != "none" and reading.pattern is not None:
         for criterion in rules.ihc_criteria:
             if reading.intensity in criterion.intensities and reading.pattern in criterion.patterns:
                 score = criterion.score
                 break
-    threshold = f">= {quantity.min_percent_cells:g}% of cells" if quantity.min_percent_cells is not None else f"cluster >= {quantity.min_cluster_cells} cells"
+    threshold = (
+        f">= {quantity.min_percent_cells:g}% of cells"
+        if quantity.min_percent_cells is not None
+        else f"cluster >= {quantity.min_cluster_cells} cells"
+    )
     return score, TraceItem(
         rule=f"her2.ihc.score.{specimen}",
         inputs=inputs,
@@ -77,15 +92,42 @@ def interpret_ish(ish: IshResult | None, rules: Her2Rules, use_signals_rule: boo
     rule = rules.ish
     inputs = ish.model_dump(exclude_none=True)
     if ish.ratio is not None and ish.ratio >= rule.ratio_threshold:
-        return "amplified", TraceItem(rule="her2.ish.ratio", inputs=inputs, conclusion=f"ratio {ish.ratio:g} >= {rule.ratio_threshold:g}: amplified", sources=list(rule.sources))
+        return "amplified", TraceItem(
+            rule="her2.ish.ratio",
+            inputs=inputs,
+            conclusion=f"ratio {ish.ratio:g} >= {rule.ratio_threshold:g}: amplified",
+            sources=list(rule.sources),
+        )
     signals = ish.her2_signals_per_cell
     if use_signals_rule and signals is not None and signals >= rule.signals_rule_threshold:
-        return "amplified", TraceItem(rule="her2.ish.signals", inputs=inputs, conclusion=f"{signals:g} HER2 signals per cell >= {rule.signals_rule_threshold:g}: amplified (unconfirmed rule)", sources=list(rule.signals_rule_sources), confirmed=rule.signals_rule_confirmed)
+        return "amplified", TraceItem(
+            rule="her2.ish.signals",
+            inputs=inputs,
+            conclusion=f"{signals:g} HER2 signals per cell >= {rule.signals_rule_threshold:g}: amplified (unconfirmed rule)",
+            sources=list(rule.signals_rule_sources),
+            confirmed=rule.signals_rule_confirmed,
+        )
     if ish.ratio is not None:
-        return "not_amplified", TraceItem(rule="her2.ish.ratio", inputs=inputs, conclusion=f"ratio {ish.ratio:g} < {rule.ratio_threshold:g}: not amplified", sources=list(rule.sources))
+        return "not_amplified", TraceItem(
+            rule="her2.ish.ratio",
+            inputs=inputs,
+            conclusion=f"ratio {ish.ratio:g} < {rule.ratio_threshold:g}: not amplified",
+            sources=list(rule.sources),
+        )
     if ish.reported_result is not None:
-        return ish.reported_result, TraceItem(rule="her2.ish.reported", inputs=inputs, conclusion=f"ISH {ish.reported_result.replace('_', ' ')} as reported", sources=list(rule.sources))
-    return "not_done", TraceItem(rule="her2.ish.uninterpretable", inputs=inputs, conclusion="signals per cell without a ratio: not interpretable unless the signals rule is enabled", sources=list(rule.signals_rule_sources), confirmed=rule.signals_rule_confirmed)
+        return ish.reported_result, TraceItem(
+            rule="her2.ish.reported",
+            inputs=inputs,
+            conclusion=f"ISH {ish.reported_result.replace('_', ' ')} as reported",
+            sources=list(rule.sources),
+        )
+    return "not_done", TraceItem(
+        rule="her2.ish.uninterpretable",
+        inputs=inputs,
+        conclusion="signals per cell without a ratio: not interpretable unless the signals rule is enabled",
+        sources=list(rule.signals_rule_sources),
+        confirmed=rule.signals_rule_confirmed,
+    )
 
 
 def classify(ihc_score: str | None, ish: IshState, rules: Her2Rules) -> TierRow | None:
@@ -107,7 +149,14 @@ def assess_test(index: int, test: Her2Test, rules: Her2Rules, use_signals_rule: 
         trace.append(ish_item)
     row = classify(score, ish, rules)
     if row is not None:
-        trace.append(TraceItem(rule="her2.classify", inputs={"test": index, "ihc": score, "ish": ish}, conclusion=f"{row.binary}; CSCO {row.csco_tier}" + (f" ({row.note})" if row.note else ""), sources=list(row.sources)))
+        trace.append(
+            TraceItem(
+                rule="her2.classify",
+                inputs={"test": index, "ihc": score, "ish": ish},
+                conclusion=f"{row.binary}; CSCO {row.csco_tier}" + (f" ({row.note})" if row.note else ""),
+                sources=list(row.sources),
+            )
+        )
     return TestCall(index=index, test=test, ihc_score=score, ish=ish, row=row, trace=tuple(trace))
 
 
@@ -115,7 +164,10 @@ def _strength(call: TestCall, ranking: Ranking) -> tuple[int, int]:
     """Order specimens by call (``ranking.yaml``): positive > equivocal > negative, then by tier."""
     if call.row is None:
         return (-1, -1)
-    return (ranking.rank(list(ranking.her2_binary_order), call.row.binary), ranking.rank(list(ranking.her2_tier_order), call.row.csco_tier))
+    return (
+        ranking.rank(list(ranking.her2_binary_order), call.row.binary),
+        ranking.rank(list(ranking.her2_tier_order), call.row.csco_tier),
+    )
 
 
 def _is_anti_her2_pretreated(case: Case, rules: Her2Rules) -> bool:
@@ -138,7 +190,13 @@ def assess_her2(case: Case, rules: Her2Rules, ranking: Ranking, use_signals_rule
     scored = [c for c in calls if c.row is not None]
     if not scored:
         actions = ["her2_testing_required"] if not calls else ["repeat_her2_test"]
-        return Her2Status(binary="unknown", csco_tier="unknown", actions=actions, action_details=action_details(actions, rules), trace=trace)
+        return Her2Status(
+            binary="unknown",
+            csco_tier="unknown",
+            actions=actions,
+            action_details=action_details(actions, rules),
+            trace=trace,
+        )
 
     diagnostic = [c for c in scored if c.test.setting == "diagnosis"]
     later = [c for c in scored if c.test.setting == "post_progression"]
@@ -146,19 +204,47 @@ def assess_her2(case: Case, rules: Her2Rules, ranking: Ranking, use_signals_rule
     current = later[-1] if later else max(scored, key=lambda c: _strength(c, ranking))
     assert current.row is not None
     pretreated = _is_anti_her2_pretreated(case, rules)
-    loss = bool(baseline and baseline.row and baseline.row.binary == "positive" and later and current.row.binary == "negative" and pretreated)
+    loss = bool(
+        baseline
+        and baseline.row
+        and baseline.row.binary == "positive"
+        and later
+        and current.row.binary == "negative"
+        and pretreated
+    )
 
     notes: list[str] = []
     heterogeneous = len({(c.row.binary, c.row.csco_tier) for c in diagnostic if c.row}) > 1
     if heterogeneous:
         notes.append(rules.heterogeneity_note)
-        trace.append(TraceItem(rule="her2.heterogeneity", inputs={"diagnostic_calls": [f"{c.row.binary}/{c.row.csco_tier}" for c in diagnostic if c.row]}, conclusion="diagnostic specimens disagree: heterogeneous HER2; the strongest call decides", sources=list(rules.heterogeneity_sources)))
+        trace.append(
+            TraceItem(
+                rule="her2.heterogeneity",
+                inputs={"diagnostic_calls": [f"{c.row.binary}/{c.row.csco_tier}" for c in diagnostic if c.row]},
+                conclusion="diagnostic specimens disagree: heterogeneous HER2; the strongest call decides",
+                sources=list(rules.heterogeneity_sources),
+            )
+        )
     if loss:
-        trace.append(TraceItem(rule="her2.loss_after_therapy", inputs={"baseline_test": baseline.index if baseline else None, "post_progression_test": current.index}, conclusion="HER2-positive before anti-HER2 therapy, negative after progression: HER2 loss", sources=list(rules.retest_sources)))
+        trace.append(
+            TraceItem(
+                rule="her2.loss_after_therapy",
+                inputs={"baseline_test": baseline.index if baseline else None, "post_progression_test": current.index},
+                conclusion="HER2-positive before anti-HER2 therapy, negative after progression: HER2 loss",
+                sources=list(rules.retest_sources),
+            )
+        )
 
     discordant = current.row.binary != "positive" and _ngs_erbb2_amplified(case.alterations)
     if discordant:
-        trace.append(TraceItem(rule="her2.ngs_discordance", inputs={"binary": current.row.binary}, conclusion="tissue NGS reports ERBB2 amplification but IHC/ISH is not positive", sources=list(rules.sources)))
+        trace.append(
+            TraceItem(
+                rule="her2.ngs_discordance",
+                inputs={"binary": current.row.binary},
+                conclusion="tissue NGS reports ERBB2 amplification but IHC/ISH is not positive",
+                sources=list(rules.sources),
+            )
+        )
 
     actions = _actions(case, current, calls, rules, pretreated, discordant)
     return Her2Status(
@@ -183,7 +269,9 @@ def action_details(actions: list[str], rules: Her2Rules) -> list[ActionDetail]:
     return [ActionDetail(id=a, text=texts[a].text, confirmed=texts[a].confirmed) for a in actions]
 
 
-def _actions(case: Case, current: TestCall, calls: list[TestCall], rules: Her2Rules, pretreated: bool, discordant: bool) -> list[str]:
+def _actions(
+    case: Case, current: TestCall, calls: list[TestCall], rules: Her2Rules, pretreated: bool, discordant: bool
+) -> list[str]:
     """What the pathologist or oncologist must do next, in the order to do it."""
     actions: list[str] = []
     if current.ihc_score == "2+" and current.ish == "not_done":
@@ -195,7 +283,13 @@ def _actions(case: Case, current: TestCall, calls: list[TestCall], rules: Her2Ru
     post_progression_done = any(c.test.setting == "post_progression" for c in calls)
     if pretreated and not post_progression_done:
         actions.append("retest_after_progression")
-    small_biopsies = [c for c in calls if c.test.specimen == "biopsy" and c.test.tumour_fragments is not None and c.test.tumour_fragments < rules.min_biopsy_fragments]
+    small_biopsies = [
+        c
+        for c in calls
+        if c.test.specimen == "biopsy"
+        and c.test.tumour_fragments is not None
+        and c.test.tumour_fragments < rules.min_biopsy_fragments
+    ]
     if small_biopsies:
         actions.append("more_biopsy_fragments")
     if discordant:

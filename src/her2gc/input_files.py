@@ -50,7 +50,9 @@ def _gunzip(path: Path, raw: bytes, cap: int) -> bytes:
                 raise InputError(f"{path.name}: not a valid gzip file (corrupt after {lines} line(s): {exc})") from None
             out += chunk
             if len(out) > cap:
-                raise InputError(f"{path.name}: decompresses to more than {cap:,} bytes (the HER2GC_MAX_INPUT_BYTES cap); refused")
+                raise InputError(
+                    f"{path.name}: decompresses to more than {cap:,} bytes (the HER2GC_MAX_INPUT_BYTES cap); refused"
+                )
             pending = decoder.unconsumed_tail
             if not pending and not chunk:
                 break
@@ -91,7 +93,9 @@ def decode(path: Path, raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{path.name}: not UTF-8 text (byte {exc.start}, line {line}: {raw[exc.start:exc.start + 1]!r})") from None
+        raise InputError(
+            f"{path.name}: not UTF-8 text (byte {exc.start}, line {line}: {raw[exc.start : exc.start + 1]!r})"
+        ) from None
 
 
 def read_text(path: Path) -> str:

@@ -63,7 +63,7 @@ def normalise_protein_change(text: str) -> str:
     """``p.H1047R`` form of one protein change; ValueError if it is not one."""
     if not isinstance(text, str):
         # ValueError, not TypeError: callers treat every unreadable value alike (junk -> ValueError).
-        raise ValueError(f"protein change must be text, not {type(text).__name__}")  # noqa: TRY004
+        raise ValueError(f"protein change must be text, not {type(text).__name__}")
     value = text.strip()
     if ":" in value:
         value = re.sub(ACCESSION_PATTERN, "", value, count=1)

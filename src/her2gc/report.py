@@ -135,12 +135,16 @@ class MechanismFinding(_Frozen):
     strategies: list[Strategy] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
 
 
 class ResistanceSection(_Frozen):
     mechanisms: list[MechanismFinding] = Field(default_factory=list)
-    ctdna_pattern: Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"] = "insufficient_data"
+    ctdna_pattern: Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"] = (
+        "insufficient_data"
+    )
     actions: list[str] = Field(default_factory=list)
     action_details: list[ActionDetail] = Field(default_factory=list)
     warnings: list[Warning] = Field(default_factory=list)
@@ -185,11 +189,17 @@ class Report(_Frozen):
     model: ModelSection = Field(default_factory=ModelSection)
     safety: list[SafetyAction] = Field(default_factory=list)
     warnings: list[Warning] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list, description="statements the knowledge base attaches to features of the case")
-    trace: list[TraceItem] = Field(default_factory=list, description="every recommendation rule considered for the line")
+    notes: list[str] = Field(
+        default_factory=list, description="statements the knowledge base attaches to features of the case"
+    )
+    trace: list[TraceItem] = Field(
+        default_factory=list, description="every recommendation rule considered for the line"
+    )
     sources: list[SourceRef] = Field(default_factory=list)
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``--format json``: aliases (``schema``, ``class``) as in the contract."""

@@ -11,7 +11,9 @@ from her2gc.kb.schema_rules import DoseLadder, SafetyCondition, SafetyRule, Safe
 from her2gc.report import SafetyAction, Warning
 
 
-def _within(value: float | None, low_inc: float | None, low_exc: float | None, high_inc: float | None, high_exc: float | None) -> bool:
+def _within(
+    value: float | None, low_inc: float | None, low_exc: float | None, high_inc: float | None, high_exc: float | None
+) -> bool:
     if low_inc is None and low_exc is None and high_inc is None and high_exc is None:
         return True
     if value is None:
@@ -47,16 +49,30 @@ def condition_holds(event: AdverseEvent, when: SafetyCondition) -> bool:
         return False
     if when.symptomatic is not None and when.symptomatic != event.symptomatic:
         return False
-    if not _within(event.lvef_percent, when.lvef_min_inclusive, when.lvef_min_exclusive, when.lvef_max_inclusive, when.lvef_max_exclusive):
+    if not _within(
+        event.lvef_percent,
+        when.lvef_min_inclusive,
+        when.lvef_min_exclusive,
+        when.lvef_max_inclusive,
+        when.lvef_max_exclusive,
+    ):
         return False
-    if not _within(event.lvef_drop_points, when.drop_min_inclusive, when.drop_min_exclusive, when.drop_max_inclusive, when.drop_max_exclusive):
+    if not _within(
+        event.lvef_drop_points,
+        when.drop_min_inclusive,
+        when.drop_min_exclusive,
+        when.drop_max_inclusive,
+        when.drop_max_exclusive,
+    ):
         return False
     return _resolution_holds(event, when)
 
 
 def matching_rule(event: AdverseEvent, rules: Sequence[SafetyRule]) -> SafetyRule | None:
     """The first rule of the event's drug and kind whose condition holds."""
-    return next((r for r in rules if r.drug == event.drug and r.event == event.event and condition_holds(event, r.when)), None)
+    return next(
+        (r for r in rules if r.drug == event.drug and r.event == event.event and condition_holds(event, r.when)), None
+    )
 
 
 def next_dose(current: float | None, steps_down: int, ladder: DoseLadder | None) -> tuple[float | None, str | None]:
@@ -69,7 +85,10 @@ def next_dose(current: float | None, steps_down: int, ladder: DoseLadder | None)
         return None, "current dose not given: step down one level from the dose in use"
     levels = ladder.levels_mg_per_kg
     if current not in levels:
-        return None, f"current dose {current:g} mg/kg is not a level of {ladder.id} ({', '.join(f'{lv:g}' for lv in levels)})"
+        return (
+            None,
+            f"current dose {current:g} mg/kg is not a level of {ladder.id} ({', '.join(f'{lv:g}' for lv in levels)})",
+        )
     position = levels.index(current) + steps_down
     if position >= len(levels):
         return None, f"no level below {levels[-1]:g} mg/kg: {ladder.below_lowest}"

@@ -24,8 +24,8 @@ def shared(path: Path) -> Path:
 
 def run_model_cli(*args: str) -> tuple[int, str, str]:
     """Run ``her2gc model ARGS`` as the main CLI does: Her2gcError -> exit 2, one line."""
-    from her2gc.errors import Her2gcError
     from her2gc.cli.model import model_app
+    from her2gc.errors import Her2gcError
 
     out, err = io.StringIO(), io.StringIO()
     code = 0

@@ -15,8 +15,8 @@ from network_helpers import AGS, run_model_cli, shared
 
 def roc_auc(scores: list[float], labels: list[bool]) -> float:
     """Mann-Whitney estimate; ties count one half."""
-    positives = [s for s, y in zip(scores, labels) if y]
-    negatives = [s for s, y in zip(scores, labels) if not y]
+    positives = [s for s, y in zip(scores, labels, strict=False) if y]
+    negatives = [s for s, y in zip(scores, labels, strict=False) if not y]
     wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in positives for n in negatives)
     return wins / (len(positives) * len(negatives))
 
@@ -27,7 +27,7 @@ def pr_auc(scores: list[float], labels: list[bool]) -> float:
     thresholds = sorted(set(scores), reverse=True)
     area, recall_before = 0.0, 0.0
     for threshold in thresholds:
-        chosen = [y for s, y in zip(scores, labels) if s >= threshold]
+        chosen = [y for s, y in zip(scores, labels, strict=False) if s >= threshold]
         recall = sum(chosen) / total
         area += (recall - recall_before) * (sum(chosen) / len(chosen))
         recall_before = recall
@@ -37,14 +37,22 @@ def pr_auc(scores: list[float], labels: list[bool]) -> float:
 def ags_pair_synergies() -> tuple[list[float], list[bool]]:
     code, out, err = run_model_cli(
         "screen",
-        "--bnet", str(shared(AGS / "ags_flobak2015.bnet")),
-        "--drug-panel", str(shared(AGS / "flobak2015_drugpanel")),
-        "--outputs", str(shared(AGS / "flobak2015_modeloutputs")),
-        "--format", "json",
+        "--bnet",
+        str(shared(AGS / "ags_flobak2015.bnet")),
+        "--drug-panel",
+        str(shared(AGS / "flobak2015_drugpanel")),
+        "--outputs",
+        str(shared(AGS / "flobak2015_modeloutputs")),
+        "--format",
+        "json",
     )
     assert code == 0, err
     rows = json.loads(out)["results"]
-    observed = {frozenset(line.strip().split("~")) for line in shared(AGS / "cascade1_observed_synergies").read_text().split() if line}
+    observed = {
+        frozenset(line.strip().split("~"))
+        for line in shared(AGS / "cascade1_observed_synergies").read_text().split()
+        if line
+    }
     pairs = [row for row in rows if len(row["drugs"]) == 2]
     assert len(pairs) == 21 and len(rows) == 28
     return [row["synergy"] for row in pairs], [frozenset(row["drugs"]) in observed for row in pairs]

@@ -8,12 +8,40 @@ import shutil
 from pathlib import Path
 
 import pytest
-from network_helpers import AGS, run_model_cli, shared
 
 from her2gc.errors import ComputationLimitError
+from network_helpers import AGS, run_model_cli, shared
 from support import her2_model
 
-REQUIRED_PANEL = ["trastuzumab", "pertuzumab", "trastuzumab deruxtecan", "trastuzumab emtansine", "disitamab vedotin", "zanidatamab", "lapatinib", "pyrotinib", "afatinib", "tucatinib", "crizotinib", "savolitinib", "erdafitinib", "bemarituzumab", "alpelisib", "capivasertib", "everolimus", "trametinib", "dasatinib", "apatinib", "palbociclib", "adavosertib", "olaparib", "verteporfin", "linsitinib", "pembrolizumab", "ramucirumab"]
+REQUIRED_PANEL = [
+    "trastuzumab",
+    "pertuzumab",
+    "trastuzumab deruxtecan",
+    "trastuzumab emtansine",
+    "disitamab vedotin",
+    "zanidatamab",
+    "lapatinib",
+    "pyrotinib",
+    "afatinib",
+    "tucatinib",
+    "crizotinib",
+    "savolitinib",
+    "erdafitinib",
+    "bemarituzumab",
+    "alpelisib",
+    "capivasertib",
+    "everolimus",
+    "trametinib",
+    "dasatinib",
+    "apatinib",
+    "palbociclib",
+    "adavosertib",
+    "olaparib",
+    "verteporfin",
+    "linsitinib",
+    "pembrolizumab",
+    "ramucirumab",
+]
 
 
 def test_panel_and_annotations_cover_the_model() -> None:
@@ -24,7 +52,9 @@ def test_panel_and_annotations_cover_the_model() -> None:
 
 
 def test_predict_json() -> None:
-    code, out, _ = run_model_cli("predict", "--alteration", "MET:amp", "--drug", "lapatinib", "--drug", "crizotinib", "--format", "json")
+    code, out, _ = run_model_cli(
+        "predict", "--alteration", "MET:amp", "--drug", "lapatinib", "--drug", "crizotinib", "--format", "json"
+    )
     data = json.loads(out)
     assert code == 0 and data["response"] == "sensitive" and data["proliferation_off_fraction"] == 1.0
     assert data["label"] == "model hypothesis"
@@ -70,10 +100,14 @@ def test_bnet_screen_reads_gzip_and_names_bad_rows(tmp_path: Path) -> None:
     bnet.write_bytes(gzip.compress(shared(AGS / "ags_flobak2015.bnet").read_bytes()))
     panel = tmp_path / "panel"
     panel.write_text("#Name\tEffect\tTarget\nPI\tinhibits\tv_PI3K\nXX\tblocks\tv_MEK\n")
-    code, _, err = run_model_cli("screen", "--bnet", str(bnet), "--drug-panel", str(panel), "--outputs", str(AGS / "flobak2015_modeloutputs"))
+    code, _, err = run_model_cli(
+        "screen", "--bnet", str(bnet), "--drug-panel", str(panel), "--outputs", str(AGS / "flobak2015_modeloutputs")
+    )
     assert code == 2 and f"{panel}: line 3" in err
     panel.write_text("PI\tinhibits\tv_NOPE\n")
-    code, _, err = run_model_cli("screen", "--bnet", str(bnet), "--drug-panel", str(panel), "--outputs", str(AGS / "flobak2015_modeloutputs"))
+    code, _, err = run_model_cli(
+        "screen", "--bnet", str(bnet), "--drug-panel", str(panel), "--outputs", str(AGS / "flobak2015_modeloutputs")
+    )
     assert code == 2 and "node 'v_NOPE' is not in the model" in err
 
 

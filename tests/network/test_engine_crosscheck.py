@@ -9,11 +9,11 @@ import random
 from pathlib import Path
 
 import pytest
-from network_helpers import ERBB, shared
 
 from her2gc.network import load_bnet
 from her2gc.network.bnet import LogicalModel
 from her2gc.network.engine import percolate, reachable_attractors, trap_space_attractors
+from network_helpers import ERBB, shared
 
 
 def _canonical(spaces: object) -> list[tuple[tuple[str, int], ...]]:
@@ -44,7 +44,7 @@ def _random_model(seed: int, size: int = 8) -> LogicalModel:
         regulators = rng.sample(names, rng.randint(1, 3))
         literals = [("!" if rng.random() < 0.4 else "") + r for r in regulators]
         ops = [rng.choice(["", "&", "|", ""]) or "&" for _ in literals[1:]]
-        rule = literals[0] + "".join(f" {op} {lit}" for op, lit in zip(ops, literals[1:]))
+        rule = literals[0] + "".join(f" {op} {lit}" for op, lit in zip(ops, literals[1:], strict=False))
         lines.append(f"{name}, {rule}")
     return load_bnet("\n".join(lines) + "\n")
 
@@ -60,7 +60,7 @@ def test_random_models_agree_with_aeon(seed: int) -> None:
 def test_published_erbb_models_agree_with_aeon(name: str) -> None:
     model = load_bnet(shared(ERBB / f"{name}.bnet"), free_inputs=True)
     for values in itertools.islice(itertools.product((0, 1), repeat=len(model.inputs)), 4):
-        fixed = dict(zip(model.inputs, values))
+        fixed = dict(zip(model.inputs, values, strict=False))
         assert _canonical(trap_space_attractors(model, fixed)) == _canonical(_aeon_minimal_trap_spaces(model, fixed))
 
 
@@ -69,7 +69,9 @@ def test_random_models_agree_with_mpbn(seed: int) -> None:
     mpbn = pytest.importorskip("mpbn", reason="mpbn (CeCILL, optional) is not installed")
     model = _random_model(100 + seed, size=10)
     fixed = {model.nodes[0]: 1, model.nodes[3]: 0}
-    network = mpbn.MPBooleanNetwork({n: (str(fixed[n]) if n in fixed else None) or _rule(model, n) for n in model.nodes})
+    network = mpbn.MPBooleanNetwork(
+        {n: (str(fixed[n]) if n in fixed else None) or _rule(model, n) for n in model.nodes}
+    )
     expected = [{k: v for k, v in a.items() if v != "*"} for a in network.attractors()]
     assert _canonical(trap_space_attractors(model, fixed)) == _canonical(expected)
 

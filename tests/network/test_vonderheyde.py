@@ -20,19 +20,21 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from network_helpers import ERBB, shared
 
 from her2gc.network import load_bnet
 from her2gc.network.engine import reachable_attractors, trap_space_attractors
+from network_helpers import ERBB, shared
 
 DRUGS = ("v_trastuzumab", "v_pertuzumab", "v_erlotinib")
 READOUTS = ("v_AKT", "v_ERK1_2", "v_p70S6K", "v_CyclinD1", "v_CyclinB1", "v_RB")
 
 
-def _run(name: str, drugs: tuple[str, ...]) -> tuple[tuple[dict[str, int | None], ...], tuple[dict[str, int | None], ...]]:
+def _run(
+    name: str, drugs: tuple[str, ...]
+) -> tuple[tuple[dict[str, int | None], ...], tuple[dict[str, int | None], ...]]:
     model = load_bnet(shared(ERBB / f"{name}.bnet"), free_inputs=True)
     inputs = {node: (1 if node in drugs else 0) if node in DRUGS else 1 for node in model.inputs}
-    reached = reachable_attractors(model, inputs, {node: 1 for node in model.nodes}, max_nodes=40)
+    reached = reachable_attractors(model, inputs, dict.fromkeys(model.nodes, 1), max_nodes=40)
     return reached, trap_space_attractors(model, inputs)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow.compute as pc
 import yaml
 
-from her2gc.readers import read_maf
 from her2gc.kb.yamlio import DATA_DIR
+from her2gc.readers import read_maf
 from support import genomics, kb
 
 SUPPRESSORS = {"PTEN", "CDKN2A", "TP53", "SMAD4", "APC", "ARID1A", "CDH1", "RB1", "NF1", "STK11", "ATM"}
@@ -55,7 +55,8 @@ def test_grch37_spans_contain_every_tcga_mutation_of_the_gene(tcga: Path) -> Non
         tcga / "data_mutations.txt.gz",
         parse_options=pcsv.ParseOptions(delimiter="\t"),
         convert_options=pcsv.ConvertOptions(
-            include_columns=["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position"], column_types={"Chromosome": "string"}
+            include_columns=["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position"],
+            column_types={"Chromosome": "string"},
         ),
     )
     from her2gc.readers.result import normalise_genes

@@ -9,11 +9,11 @@ import typer
 from typer.testing import CliRunner
 
 from her2gc.case import Case
+from her2gc.cli.sequencing import annotate_command, merge_sequencing
 from her2gc.errors import InputError
 from her2gc.readers import annotate_results, merge_into_case, read_cna, read_maf, read_seg
-from her2gc.cli.sequencing import annotate_command, merge_sequencing
-from her2gc.readers.sequencing import SequencingInputs
 from her2gc.readers.merge import merge_with_report
+from her2gc.readers.sequencing import SequencingInputs
 from support import genomics, kb
 
 
@@ -23,8 +23,13 @@ def test_several_samples_need_a_choice(case: Case, data_dir: Path) -> None:
 
 
 def test_merge_one_sample(case: Case, data_dir: Path) -> None:
-    merged, messages = merge_with_report(case, SequencingInputs(cna=data_dir / "tiny_cna.txt", ctdna=data_dir / "ctdna_long.csv", sample="S1"), kb())
-    assert [(a.gene, a.kind, a.sample_id) for a in merged.alterations] == [("ERBB2", "amp", "S1"), ("PTEN", "del", "S1")]
+    merged, messages = merge_with_report(
+        case, SequencingInputs(cna=data_dir / "tiny_cna.txt", ctdna=data_dir / "ctdna_long.csv", sample="S1"), kb()
+    )
+    assert [(a.gene, a.kind, a.sample_id) for a in merged.alterations] == [
+        ("ERBB2", "amp", "S1"),
+        ("PTEN", "del", "S1"),
+    ]
     assert "tiny_cna.txt: 1 rows for genes outside the knowledge base were not merged" in messages
     assert [p.erbb2_copy_number for p in merged.ctdna] == [8.2, 3.1]
     assert case.alterations == []  # the input case is unchanged
@@ -33,7 +38,9 @@ def test_merge_one_sample(case: Case, data_dir: Path) -> None:
 def test_merge_tcga_patient_barcode_and_duplicates(case: Case, data_dir: Path) -> None:
     once = merge_into_case(case, SequencingInputs(maf=data_dir / "tumour.maf", sample="TCGA-AA-0001"), kb())
     assert [a.label() for a in once.alterations] == ["PIK3CA p.H1047R", "ERBB2 p.L755S", "PTEN p.R130*"]
-    twice, messages = merge_with_report(once, SequencingInputs(maf=data_dir / "tumour.maf.gz", sample="TCGA-AA-0001"), kb())
+    twice, messages = merge_with_report(
+        once, SequencingInputs(maf=data_dir / "tumour.maf.gz", sample="TCGA-AA-0001"), kb()
+    )
     assert len(twice.alterations) == 3
     assert "tumour.maf.gz: 3 duplicate alteration(s) not merged again" in messages
 
@@ -50,12 +57,16 @@ def test_annotate_uses_the_mechanism_lookup_once_per_distinct_alteration(data_di
         calls.append((gene, kind, change))
         return ["met_amplification"] if (gene, kind) == ("MET", "amp") else []
 
-    results = [read_maf(data_dir / "tumour.maf", genomics()), read_cna(data_dir / "tiny_cna.txt", genomics()), read_seg(data_dir / "tiny.seg", genomics())]
+    results = [
+        read_maf(data_dir / "tumour.maf", genomics()),
+        read_cna(data_dir / "tiny_cna.txt", genomics()),
+        read_seg(data_dir / "tiny.seg", genomics()),
+    ]
     table = annotate_results(results, lookup, genomics())
     assert table.column_names[:6] == ["sample_id", "gene", "kind", "protein_change", "copy_number", "mechanism_ids"]
     rows = table.to_pylist()
     assert {r["mechanism_ids"] for r in rows if r["gene"] == "MET"} == {"met_amplification"}
-    assert all(g != "ABCA1" and g != "NOTAGENE" for g, _, _ in calls)  # outside the knowledge base: not looked up
+    assert all(g not in {"ABCA1", "NOTAGENE"} for g, _, _ in calls)  # outside the knowledge base: not looked up
     assert len(calls) == len(set(calls))
 
 
@@ -69,7 +80,8 @@ def _app() -> typer.Typer:
 def test_annotate_command_writes_tsv_and_counts(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.tsv"
     result = CliRunner().invoke(
-        _app(), ["annotate", "--maf", str(data_dir / "tumour.maf.gz"), "--seg", str(data_dir / "tiny.seg"), "-o", str(out)]
+        _app(),
+        ["annotate", "--maf", str(data_dir / "tumour.maf.gz"), "--seg", str(data_dir / "tiny.seg"), "-o", str(out)],
     )
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()

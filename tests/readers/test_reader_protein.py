@@ -44,7 +44,7 @@ def test_junk_is_a_value_error(junk: str) -> None:
 def test_array_and_scalar_agree_on_examples() -> None:
     values = [*SPELLINGS, "junk", None, "", "p.-138fs"]
     normalised, invalid = normalise_protein_array(pa.array(values, pa.string()))
-    for value, got, bad in zip(values, normalised.to_pylist(), invalid.to_pylist()):
+    for value, got, bad in zip(values, normalised.to_pylist(), invalid.to_pylist(), strict=False):
         if value in SPELLINGS:
             assert got == SPELLINGS[value] and not bad
         else:

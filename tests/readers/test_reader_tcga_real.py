@@ -17,15 +17,19 @@ from support import genomics
 def _published(path: Path) -> dict[str, bool]:
     lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
     rows = csv.DictReader(lines, delimiter="\t")
-    return {r["SAMPLE_ID"]: r["HER2_AMPLIFICATION_STATUS"] == "1" for r in rows if r["HER2_AMPLIFICATION_STATUS"] in ("0", "1")}
+    return {
+        r["SAMPLE_ID"]: r["HER2_AMPLIFICATION_STATUS"] == "1"
+        for r in rows
+        if r["HER2_AMPLIFICATION_STATUS"] in ("0", "1")
+    }
 
 
 def agreement(predicted: list[bool], truth: list[bool]) -> dict[str, float]:
     """Cohen's kappa, sensitivity and specificity of two binary ratings."""
     n = len(truth)
-    tp = sum(p and t for p, t in zip(predicted, truth))
-    tn = sum(not p and not t for p, t in zip(predicted, truth))
-    fp = sum(p and not t for p, t in zip(predicted, truth))
+    tp = sum(p and t for p, t in zip(predicted, truth, strict=False))
+    tn = sum(not p and not t for p, t in zip(predicted, truth, strict=False))
+    fp = sum(p and not t for p, t in zip(predicted, truth, strict=False))
     fn = n - tp - tn - fp
     observed = (tp + tn) / n
     expected = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n**2
@@ -43,13 +47,16 @@ def _erbb2_calls(tcga: Path, thresholds: Thresholds) -> dict[str, bool]:
     ("method", "floor"),
     [("arm_relative", 0.9), ("fixed", 0.75)],  # fixed log2 >= 1: conservative, see docs/copy_number.md
 )
-def test_erbb2_amplification_agrees_with_published_calls(tcga: Path, stes_calls: Path, method: str, floor: float) -> None:
+def test_erbb2_amplification_agrees_with_published_calls(
+    tcga: Path, stes_calls: Path, method: str, floor: float
+) -> None:
     published = _published(stes_calls)
     calls = _erbb2_calls(tcga, Thresholds.default(genomics(), method=method))  # type: ignore[arg-type]
     shared = sorted(set(calls) & set(published))
     stats = agreement([calls[s] for s in shared], [published[s] for s in shared])
     print(
-        f"\nERBB2 amplification, {method}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
+        f"\nERBB2 amplification, {method}: "
+        + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
     )
     assert stats["n"] >= 380
     assert stats["kappa"] >= floor
@@ -63,7 +70,10 @@ CO_ALTERATIONS = [
     ("CDK6 amp", lambda r: r["gene"] == "CDK6" and r["kind"] == "amp"),
     ("CCND1 amp", lambda r: r["gene"] == "CCND1" and r["kind"] == "amp"),
     ("KRAS amp", lambda r: r["gene"] == "KRAS" and r["kind"] == "amp"),
-    ("KRAS/NRAS/BRAF hotspot", lambda r: r["gene"] in ("KRAS", "NRAS", "BRAF") and r["variant_class"] == "activating_hotspot"),
+    (
+        "KRAS/NRAS/BRAF hotspot",
+        lambda r: r["gene"] in ("KRAS", "NRAS", "BRAF") and r["variant_class"] == "activating_hotspot",
+    ),
     ("PIK3CA hotspot", lambda r: r["gene"] == "PIK3CA" and r["variant_class"] == "activating_hotspot"),
     (
         "PTEN loss (truncating or deep deletion)",

@@ -30,7 +30,9 @@ def make_case(ctdna: list[dict[str, Any]], alterations: list[dict[str, Any]] | N
 
 
 def cn_points(*values: float) -> list[dict[str, Any]]:
-    return [{"date": (START + dt.timedelta(days=30 * i)).isoformat(), "erbb2_copy_number": v} for i, v in enumerate(values)]
+    return [
+        {"date": (START + dt.timedelta(days=30 * i)).isoformat(), "erbb2_copy_number": v} for i, v in enumerate(values)
+    ]
 
 
 def margin(rk: ResistanceKnowledge, baseline: float) -> float:

@@ -26,12 +26,43 @@ from her2gc.resistance import cautions_for_regimen, mechanism_ids_for
 
 # The ncRNAs issue 3 names from seeds 003 and 000, as a reader would write them.
 SEED_NCRNAS = [
-    "miR-542-3p", "miR-21", "miR-221", "HOTAIR", "circVDAC3", "miR-30b", "miR-135b-5p", "miR-200c", "MALAT1", "lncATB",
-    "miR-141-3p", "miR-375", "miR-128-3p", "miR-30a-5p", "miR-770-5p", "miR-205-5p", "miR-122-5p", "ZNF649-AS1",
-    "AGAP2-AS1", "UCA1", "HOTAIR/miR-330/ERBB4", "LINC00589", "circ0001598", "circ-β-TrCP", "miR-148a-3p", "miR-301a-3p",
+    "miR-542-3p",
+    "miR-21",
+    "miR-221",
+    "HOTAIR",
+    "circVDAC3",
+    "miR-30b",
+    "miR-135b-5p",
+    "miR-200c",
+    "MALAT1",
+    "lncATB",
+    "miR-141-3p",
+    "miR-375",
+    "miR-128-3p",
+    "miR-30a-5p",
+    "miR-770-5p",
+    "miR-205-5p",
+    "miR-122-5p",
+    "ZNF649-AS1",
+    "AGAP2-AS1",
+    "UCA1",
+    "HOTAIR/miR-330/ERBB4",
+    "LINC00589",
+    "circ0001598",
+    "circ-β-TrCP",
+    "miR-148a-3p",
+    "miR-301a-3p",
 ]
 MECHANISM_CLASSES = {
-    "on_target", "bypass_receptor", "downstream", "cell_cycle", "emt", "metabolism", "immune_escape", "stemness", "heterogeneity"
+    "on_target",
+    "bypass_receptor",
+    "downstream",
+    "cell_cycle",
+    "emt",
+    "metabolism",
+    "immune_escape",
+    "stemness",
+    "heterogeneity",
 }
 
 
@@ -53,9 +84,11 @@ def _walk(value: object, field: str) -> typing.Iterator[str]:
 
 
 def _entries(rk: ResistanceKnowledge) -> list[object]:
-    return [m.model_dump() for m in rk.mechanisms] + [n.model_dump() for n in rk.ncrna] + [
-        rk.ctdna_patterns.model_dump(), rk.evidence_levels.model_dump()
-    ]
+    return (
+        [m.model_dump() for m in rk.mechanisms]
+        + [n.model_dump() for n in rk.ncrna]
+        + [rk.ctdna_patterns.model_dump(), rk.evidence_levels.model_dump()]
+    )
 
 
 def test_counts_and_coverage(rk: ResistanceKnowledge) -> None:
@@ -110,10 +143,19 @@ def test_no_r1_or_r2_without_a_source(rk: ResistanceKnowledge) -> None:
 def test_seed_named_strategies_are_present(rk: ResistanceKnowledge) -> None:
     strategies = {s.id: s for m in rk.mechanisms for s in m.strategies}
     for strategy_id in (
-        "met_inhibitor_plus_anti_her2", "fgfr_inhibition_plus_anti_her2", "pi3k_or_mek_inhibition_with_anti_her2",
-        "adavosertib_plus_adc", "parp_and_atm_inhibition", "verteporfin_yap1_tead", "icg_001_wnt_inhibition",
-        "trastuzumab_plus_tvb_3166", "apatinib_plus_pyrotinib", "pd1_blockade_with_trastuzumab_chemotherapy", "cd47_blockade",
-        "bystander_adc", "second_generation_adc_her2_low",
+        "met_inhibitor_plus_anti_her2",
+        "fgfr_inhibition_plus_anti_her2",
+        "pi3k_or_mek_inhibition_with_anti_her2",
+        "adavosertib_plus_adc",
+        "parp_and_atm_inhibition",
+        "verteporfin_yap1_tead",
+        "icg_001_wnt_inhibition",
+        "trastuzumab_plus_tvb_3166",
+        "apatinib_plus_pyrotinib",
+        "pd1_blockade_with_trastuzumab_chemotherapy",
+        "cd47_blockade",
+        "bystander_adc",
+        "second_generation_adc_her2_low",
     ):
         assert strategy_id in strategies
     assert strategies["pd1_blockade_with_trastuzumab_chemotherapy"].status == "approved"
@@ -139,7 +181,9 @@ def test_seed_named_strategies_are_present(rk: ResistanceKnowledge) -> None:
         ("TP53", "mut", "p.R273H", []),
     ],
 )
-def test_mechanism_ids_for(rk: ResistanceKnowledge, gene: str, kind: str, change: str | None, expected: list[str]) -> None:
+def test_mechanism_ids_for(
+    rk: ResistanceKnowledge, gene: str, kind: str, change: str | None, expected: list[str]
+) -> None:
     assert mechanism_ids_for(gene, kind, change, rk) == expected
 
 
@@ -156,8 +200,15 @@ def _section(*findings: MechanismFinding) -> ResistanceSection:
 
 
 def test_cautions_start_with_the_mechanism_id() -> None:
-    finding = MechanismFinding(id="met_amplification", name="MET", class_="bypass_receptor", alterations=["MET amp"],
-                               level="R3", evidence_setting="clinical_gastric", affects=["trastuzumab", "adc"])
+    finding = MechanismFinding(
+        id="met_amplification",
+        name="MET",
+        class_="bypass_receptor",
+        alterations=["MET amp"],
+        level="R3",
+        evidence_setting="clinical_gastric",
+        affects=["trastuzumab", "adc"],
+    )
     cautions = cautions_for_regimen(["trastuzumab", "capecitabine"], {}, _section(finding))
     assert len(cautions) == 1 and cautions[0].startswith("met_amplification:") and "capecitabine" not in cautions[0]
     by_class = cautions_for_regimen(["disitamab vedotin"], {"disitamab vedotin": "adc"}, _section(finding))
@@ -180,7 +231,12 @@ def _broken(tmp_path: Path, file: str, old: str, new: str) -> Path:
     [
         ("mechanisms.yaml", "resistance_level: R3", "resistance_level: R9", "unknown resistance_level"),
         ("mechanisms.yaml", "{ncrna: mir_375, direction: down}", "{ncrna: mir_999, direction: down}", "unknown ncrna"),
-        ("mechanisms.yaml", "{ncrna: mir_21, direction: up}", "{ncrna: mir_21, direction: down}", "causes resistance when up"),
+        (
+            "mechanisms.yaml",
+            "{ncrna: mir_21, direction: up}",
+            "{ncrna: mir_21, direction: down}",
+            "causes resistance when up",
+        ),
         ("mechanisms.yaml", "actions: [retest_her2_on_new_biopsy]", "actions: [no_such_action]", "unknown action"),
         ("mechanisms.yaml", "status: preclinical", "status: maybe", "status"),
         ("ncrna.yaml", "direction_basis: not_stated", "direction_basis: stated", "resistance_direction is null"),
@@ -196,4 +252,3 @@ def test_gene_indicators_for_mutations_name_their_changes(rk: ResistanceKnowledg
         for indicator in mechanism.indicators:
             if isinstance(indicator, GeneIndicator) and "mut" in indicator.kinds:
                 assert indicator.protein_changes or indicator.residues or indicator.any_protein_change, mechanism.id
-

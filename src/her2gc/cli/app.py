@@ -19,7 +19,9 @@ from her2gc.cli.model import model_app
 from her2gc.cli.sequencing import annotate_command
 from her2gc.errors import Her2gcError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="HER2 decision support for gastric / GEJ adenocarcinoma.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="HER2 decision support for gastric / GEJ adenocarcinoma."
+)
 app.command()(evaluate)
 app.add_typer(kb_app, name="kb")
 app.add_typer(model_app, name="model")
@@ -28,7 +30,10 @@ app.command("annotate")(annotate_command)
 
 # Typer >= 0.29 carries its own copy of click; older releases raise click's own classes.
 _ABORTS: tuple[type[Exception], ...] = (click.exceptions.Abort, typer.Abort)
-_USAGE_ERRORS: tuple[type[Exception], ...] = (click.ClickException, getattr(typer.exceptions, "TyperException", click.ClickException))
+_USAGE_ERRORS: tuple[type[Exception], ...] = (
+    click.ClickException,
+    getattr(typer.exceptions, "TyperException", click.ClickException),
+)
 
 
 def _usage_line(exc: Exception) -> str:
@@ -58,11 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         sys.stderr.write("her2gc: error: the input is too large for this machine's memory\n")
         return 2
-    except Exception as exc:  # noqa: BLE001 - the last guard: a bug must still not show a traceback
-        sys.stderr.write(f"her2gc: internal error ({type(exc).__name__}: {exc}); please report it with the input that caused it\n")
+    except Exception as exc:
+        sys.stderr.write(
+            f"her2gc: internal error ({type(exc).__name__}: {exc}); please report it with the input that caused it\n"
+        )
         return 3
     # Without standalone mode, click catches an exit requested inside a command
     # (typer.Exit, --help) and hands its code back as the return value.
     return result if isinstance(result, int) else 0
-
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,19 +24,21 @@ def write_output(text: str, output: Path | None) -> None:
 
 def evaluate(
     case_file: Annotated[Path, typer.Argument(metavar="CASE", help="case file, JSON or YAML (may be .gz)")],
-    region: Annotated[Optional[str], typer.Option(help="US | EU | CN | JP (overrides the case)")] = None,
+    region: Annotated[str | None, typer.Option(help="US | EU | CN | JP (overrides the case)")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text | json | html")] = "text",
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write the report here")] = None,
-    maf: Annotated[Optional[Path], typer.Option(help="MAF to merge into the case's alterations")] = None,
-    vcf: Annotated[Optional[Path], typer.Option(help="annotated VCF (VEP CSQ or SnpEff ANN)")] = None,
-    cna: Annotated[Optional[Path], typer.Option(help="cBioPortal discrete CNA table")] = None,
-    seg: Annotated[Optional[Path], typer.Option(help="segmented copy number (.seg)")] = None,
-    ctdna: Annotated[Optional[Path], typer.Option(help="ctDNA timepoints (CSV)")] = None,
-    sample: Annotated[Optional[str], typer.Option(help="sample id to take from multi-sample files")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="write the report here")] = None,
+    maf: Annotated[Path | None, typer.Option(help="MAF to merge into the case's alterations")] = None,
+    vcf: Annotated[Path | None, typer.Option(help="annotated VCF (VEP CSQ or SnpEff ANN)")] = None,
+    cna: Annotated[Path | None, typer.Option(help="cBioPortal discrete CNA table")] = None,
+    seg: Annotated[Path | None, typer.Option(help="segmented copy number (.seg)")] = None,
+    ctdna: Annotated[Path | None, typer.Option(help="ctDNA timepoints (CSV)")] = None,
+    sample: Annotated[str | None, typer.Option(help="sample id to take from multi-sample files")] = None,
     build: Annotated[str, typer.Option(help="genome build of --seg: GRCh37 | GRCh38")] = "GRCh37",
-    cn_method: Annotated[Optional[str], typer.Option(help="segment calls: arm_relative (default) | fixed")] = None,
-    amp_threshold: Annotated[Optional[float], typer.Option(help="fixed method: amplified when log2 ratio >= this")] = None,
-    ish_signals_rule: Annotated[bool, typer.Option(help="also count >= 6 HER2 signals per cell as ISH-amplified (unconfirmed rule)")] = False,
+    cn_method: Annotated[str | None, typer.Option(help="segment calls: arm_relative (default) | fixed")] = None,
+    amp_threshold: Annotated[float | None, typer.Option(help="fixed method: amplified when log2 ratio >= this")] = None,
+    ish_signals_rule: Annotated[
+        bool, typer.Option(help="also count >= 6 HER2 signals per cell as ISH-amplified (unconfirmed rule)")
+    ] = False,
     model: Annotated[bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses")] = True,
 ) -> None:
     """One case in, one report out."""
@@ -55,11 +57,19 @@ def evaluate(
         from her2gc.readers.sequencing import SequencingInputs
 
         inputs = SequencingInputs(
-            maf=maf, vcf=vcf, cna=cna, seg=seg, ctdna=ctdna, sample=sample, build=build, cn_method=cn_method, amp_threshold=amp_threshold
+            maf=maf,
+            vcf=vcf,
+            cna=cna,
+            seg=seg,
+            ctdna=ctdna,
+            sample=sample,
+            build=build,
+            cn_method=cn_method,
+            amp_threshold=amp_threshold,
         )
         case = merge_sequencing(case, inputs, kb)
-    options = EvaluationOptions(region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model)
+    options = EvaluationOptions(
+        region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model
+    )
     report = run_evaluation(case, kb, options)
     write_output(render(report, output_format), output)
-
-

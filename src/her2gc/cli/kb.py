@@ -45,7 +45,10 @@ def _load_checked(data_dir: Path, loader):  # type: ignore[no-untyped-def]
 
 @kb_app.command("show")
 def kb_show(
-    kind: Annotated[str, typer.Argument(help="trial | drug | regimen | mechanism | ncrna | source | approval | recommendation | gene")],
+    kind: Annotated[
+        str,
+        typer.Argument(help="trial | drug | regimen | mechanism | ncrna | source | approval | recommendation | gene"),
+    ],
     entry_id: Annotated[str, typer.Argument(metavar="ID")],
     output_format: Annotated[str, typer.Option("--format", help="yaml | json")] = "yaml",
 ) -> None:
@@ -65,7 +68,9 @@ def kb_show(
     data |= {key: value for key, value in dumped.items() if key not in data and key != "sources"}
     if "sources" in dumped:
         data["sources"] = dumped["sources"]
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if output_format == "json" else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = (
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if output_format == "json"
+        else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    )
     sys.stdout.write(text)
-
-

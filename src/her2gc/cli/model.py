@@ -46,7 +46,9 @@ def _kb_and_model() -> tuple[KnowledgeBase, AnnotatedModel]:
     return kb, annotated_model(kb, Runtime())
 
 
-def _case_profile(case_file: Path, kb: KnowledgeBase, model: AnnotatedModel) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+def _case_profile(
+    case_file: Path, kb: KnowledgeBase, model: AnnotatedModel
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """(mapped alterations, alterations the model does not represent, current drugs) of a case.
 
     The tumour's HER2 status counts as an alteration (ERBB2 amplified or over-expressed),
@@ -105,7 +107,9 @@ def screen(
     bnet: Annotated[Path | None, typer.Option("--bnet", help="screen this .bnet model instead")] = None,
     drug_panel: Annotated[Path | None, typer.Option("--drug-panel", help="DrugLogics drug panel (with --bnet)")] = None,
     outputs: Annotated[Path | None, typer.Option("--outputs", help="DrugLogics model outputs (with --bnet)")] = None,
-    free_inputs: Annotated[bool, typer.Option("--free-inputs", help="treat nodes used but never defined as inputs")] = False,
+    free_inputs: Annotated[
+        bool, typer.Option("--free-inputs", help="treat nodes used but never defined as inputs")
+    ] = False,
     top: Annotated[int | None, typer.Option("--top", help="show only the best N rows")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
 ) -> None:
@@ -118,14 +122,20 @@ def screen(
         if case_file is not None or drug_panel is None or outputs is None:
             raise InputError("--bnet needs --drug-panel and --outputs, and no CASE")
         kb, model = _kb_and_model()
-        results = screen_bnet(bnet, drug_panel, outputs, model.annotations.screen, max_drugs=max_drugs, free_inputs=free_inputs)
+        results = screen_bnet(
+            bnet, drug_panel, outputs, model.annotations.screen, max_drugs=max_drugs, free_inputs=free_inputs
+        )
         header = f"screen of {bnet} (model hypotheses)"
     elif case_file is not None:
         kb, model = _kb_and_model()
         mapped, skipped, _ = _case_profile(case_file, kb, model)
         results = model.screen_profile(mapped, max_drugs=max_drugs)
-        extra = {"alterations": [f"{g}:{k}" for g, k in mapped], "not_in_model": skipped,
-                 "evidence_tier": "model_prediction", "label": "model hypothesis"}
+        extra = {
+            "alterations": [f"{g}:{k}" for g, k in mapped],
+            "not_in_model": skipped,
+            "evidence_tier": "model_prediction",
+            "label": "model hypothesis",
+        }
         header = f"screen of {case_file} on the HER2 gastric model (model hypotheses, lowest evidence tier)"
     else:
         raise InputError("give a CASE file, or --bnet MODEL --drug-panel PANEL --outputs OUTPUTS")
@@ -135,10 +145,14 @@ def screen(
 
 @model_app.command()
 def draw(
-    case_file: Annotated[Path | None, typer.Argument(metavar="CASE", help="case file whose alterations are marked")] = None,
+    case_file: Annotated[
+        Path | None, typer.Argument(metavar="CASE", help="case file whose alterations are marked")
+    ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="SVG file to write")] = Path("model.svg"),
     alteration: Annotated[list[str] | None, typer.Option("--alteration", "-a", help="GENE:KIND, repeatable")] = None,
-    drug: Annotated[list[str] | None, typer.Option("--drug", "-d", help="drug whose targets are marked, repeatable")] = None,
+    drug: Annotated[
+        list[str] | None, typer.Option("--drug", "-d", help="drug whose targets are marked, repeatable")
+    ] = None,
 ) -> None:
     """Draw the HER2 model (SVG, Graphviz) with altered nodes and drug targets marked."""
     from her2gc.network import draw as run_draw

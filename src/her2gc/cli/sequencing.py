@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,15 +22,19 @@ if TYPE_CHECKING:
 
 
 def annotate_command(
-    maf: Annotated[Optional[Path], typer.Option(help="MAF (GDC / cBioPortal), plain or .gz")] = None,
-    vcf: Annotated[Optional[Path], typer.Option(help="VCF annotated with VEP (CSQ) or SnpEff (ANN)")] = None,
-    cna: Annotated[Optional[Path], typer.Option(help="cBioPortal discrete CNA table (GISTIC -2..2)")] = None,
-    seg: Annotated[Optional[Path], typer.Option(help="segmented copy number (.seg, log2 ratio)")] = None,
+    maf: Annotated[Path | None, typer.Option(help="MAF (GDC / cBioPortal), plain or .gz")] = None,
+    vcf: Annotated[Path | None, typer.Option(help="VCF annotated with VEP (CSQ) or SnpEff (ANN)")] = None,
+    cna: Annotated[Path | None, typer.Option(help="cBioPortal discrete CNA table (GISTIC -2..2)")] = None,
+    seg: Annotated[Path | None, typer.Option(help="segmented copy number (.seg, log2 ratio)")] = None,
     build: Annotated[str, typer.Option(help="genome build of --seg: GRCh37 | GRCh38")] = "GRCh37",
-    cn_method: Annotated[Optional[str], typer.Option(help="segment calls: arm_relative (default) | fixed")] = None,
-    amp_threshold: Annotated[Optional[float], typer.Option(help="fixed method: amplified when log2 ratio >= this (default 1.0)")] = None,
-    del_threshold: Annotated[Optional[float], typer.Option(help="fixed method: deleted when log2 ratio <= this (default -1.0)")] = None,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write the TSV here (default stdout)")] = None,
+    cn_method: Annotated[str | None, typer.Option(help="segment calls: arm_relative (default) | fixed")] = None,
+    amp_threshold: Annotated[
+        float | None, typer.Option(help="fixed method: amplified when log2 ratio >= this (default 1.0)")
+    ] = None,
+    del_threshold: Annotated[
+        float | None, typer.Option(help="fixed method: deleted when log2 ratio <= this (default -1.0)")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="write the TSV here (default stdout)")] = None,
 ) -> None:
     """One row per sample and alteration: sample_id, gene, kind, protein_change, copy_number, mechanism_ids."""
     from her2gc.kb.loader import load_kb
@@ -43,7 +47,14 @@ def annotate_command(
         raise InputError("annotate: give at least one of --maf, --vcf, --cna, --seg")
     kb = load_kb()
     inputs = SequencingInputs(
-        maf=maf, vcf=vcf, cna=cna, seg=seg, build=build, cn_method=cn_method, amp_threshold=amp_threshold, del_threshold=del_threshold
+        maf=maf,
+        vcf=vcf,
+        cna=cna,
+        seg=seg,
+        build=build,
+        cn_method=cn_method,
+        amp_threshold=amp_threshold,
+        del_threshold=del_threshold,
     )
     results = read_all(inputs, kb.genomics)
 

@@ -29,7 +29,11 @@ def _strings(value: Any) -> Iterator[str]:
 def _target_kind(field_name: str) -> str | None:
     if field_name == "sources" or field_name.endswith("_sources"):
         return "source"
-    if field_name in ("drug", "drugs", "chemotherapy_options") or "_drugs" in field_name or field_name == "retest_drugs":
+    if (
+        field_name in ("drug", "drugs", "chemotherapy_options")
+        or "_drugs" in field_name
+        or field_name == "retest_drugs"
+    ):
         return "drug"
     if field_name == "regimen_id":
         return "regimen"

@@ -70,7 +70,11 @@ def _spans(genes: Iterable[Gene], build: Build) -> tuple[GeneSpan, ...]:
 
 
 def build_genomics(
-    genes: Mapping[str, Gene], hotspots: Iterable[Hotspot], classes: VariantClasses, copy_number: CopyNumberRules, vocabulary: Vocabulary
+    genes: Mapping[str, Gene],
+    hotspots: Iterable[Hotspot],
+    classes: VariantClasses,
+    copy_number: CopyNumberRules,
+    vocabulary: Vocabulary,
 ) -> GenomicsKnowledge:
     hotspot_list = list(hotspots)
     terms: dict[str, str] = {}

@@ -90,7 +90,9 @@ def _parts_from_yaml(data_dir: Path) -> dict[str, Any]:
         "ctdna_patterns": load_ctdna_patterns(data_dir / "ctdna_patterns.yaml"),
         "evidence_levels": load_evidence_levels(data_dir / "evidence_levels.yaml"),
         "hotspots": _entries(data_dir, "hotspots", Hotspot),
-        "variant_classes": validate(VariantClasses, read_file(data_dir / "variant_classes.yaml"), "variant_classes.yaml"),
+        "variant_classes": validate(
+            VariantClasses, read_file(data_dir / "variant_classes.yaml"), "variant_classes.yaml"
+        ),
         "copy_number": validate(CopyNumberRules, read_file(data_dir / "copy_number.yaml"), "copy_number.yaml"),
     }
 
@@ -98,11 +100,17 @@ def _parts_from_yaml(data_dir: Path) -> dict[str, Any]:
 def _assemble(parts: dict[str, Any], data_dir: Path, sha256: str) -> KnowledgeBase:
     """The indexed knowledge base from validated entries."""
     resistance = assemble_resistance_knowledge(
-        parts["mechanisms"], parts["ncrna"], parts["ctdna_patterns"], parts["evidence_levels"], hotspots_from_entries(parts["hotspots"])
+        parts["mechanisms"],
+        parts["ncrna"],
+        parts["ctdna_patterns"],
+        parts["evidence_levels"],
+        hotspots_from_entries(parts["hotspots"]),
     )
     drugs = _index(parts["drugs"], "id", "drug")
     genes = _index(parts["genes"], "symbol", "gene")
-    vocabulary = Vocabulary.build(sha256, ((d.id, d.aliases) for d in parts["drugs"]), ((g.symbol, g.aliases) for g in parts["genes"]))
+    vocabulary = Vocabulary.build(
+        sha256, ((d.id, d.aliases) for d in parts["drugs"]), ((g.symbol, g.aliases) for g in parts["genes"])
+    )
     kb = KnowledgeBase(
         version=parts["her2_rules"].version,
         sha256=sha256,

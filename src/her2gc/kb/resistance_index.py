@@ -18,12 +18,13 @@ from typing import Any, Protocol
 
 from her2gc.protein import normalise_protein_change_lenient as normalise_protein_change
 
+
 def fold_ncrna_name(name: str) -> str:
     """One spelling per ncRNA: case, ``hsa-`` prefix, Greek beta and separators do not matter."""
     text = name.strip().lower().replace("β", "beta")
     for prefix in ("hsa-", "hsa_"):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     return re.sub(r"[\s_\-/]+", "", text)
 
 
@@ -79,7 +80,9 @@ class AlterationIndex:
     exact: Mapping[tuple[str, str, str], tuple[Hit, ...]]
     by_residue: Mapping[tuple[str, str, str], tuple[Hit, ...]]
     any_change: Mapping[tuple[str, str], tuple[Hit, ...]]
-    _ids_memo: dict[tuple[str, str, str | None], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _ids_memo: dict[tuple[str, str, str | None], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def hits(self, gene: str, kind: str, protein_change: str | None) -> tuple[Hit, ...]:
         """Every indicator an alteration satisfies (before copy-number and sample-source filters)."""

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True, validate_by_name=True, validate_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", defer_build=True, validate_by_name=True, validate_by_alias=True
+    )
 
 
 class Hotspot(_Entry):

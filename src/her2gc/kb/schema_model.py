@@ -66,7 +66,9 @@ class NodeAnnotation(_Frozen):
     kind: NodeKind
     genes: tuple[str, ...] = ()
     description: str
-    initial: Literal[0, 1] | None = Field(default=None, description="value in the untreated initial state (inputs only)")
+    initial: Literal[0, 1] | None = Field(
+        default=None, description="value in the untreated initial state (inputs only)"
+    )
     sources: tuple[str, ...]
 
     _sources = field_validator("sources")(_check_source_ids)
@@ -111,7 +113,9 @@ class Readouts(_Frozen):
     proliferation: str
     apoptosis: str
     weights: dict[str, float]
-    synergy_weights: dict[str, float] = Field(description="read-outs whose gain counts as synergy (cell-intrinsic ones)")
+    synergy_weights: dict[str, float] = Field(
+        description="read-outs whose gain counts as synergy (cell-intrinsic ones)"
+    )
 
     @model_validator(mode="after")
     def _weights_cover_phenotypes(self) -> Self:

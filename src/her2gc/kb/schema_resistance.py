@@ -10,31 +10,47 @@ says so with ``confirmed: false``.
 
 # No `from __future__ import annotations` here: pydantic would compile every field's
 # annotation string again at import, which costs start-up time on every command.
-from collections.abc import Sequence
-
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Self
 
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from her2gc.errors import KnowledgeBaseError
-from her2gc.kb.schema_genomics import Hotspot
-from her2gc.kb.validate import read_file, validate, validate_list
 from her2gc.kb.resistance_index import AlterationIndex, Hotspots, build_alteration_index, fold_ncrna_name
 from her2gc.kb.schema import Escat, EvidenceSetting
+from her2gc.kb.schema_genomics import Hotspot
+from her2gc.kb.validate import read_file, validate, validate_list
 
 # Mirrors her2gc.case.AlterationKind (a test keeps the two equal); kb does not import case.
 AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
 MechanismClass = Literal[
-    "on_target", "bypass_receptor", "downstream", "cell_cycle", "emt", "metabolism", "immune_escape", "stemness", "heterogeneity"
+    "on_target",
+    "bypass_receptor",
+    "downstream",
+    "cell_cycle",
+    "emt",
+    "metabolism",
+    "immune_escape",
+    "stemness",
+    "heterogeneity",
 ]
 # ncRNA axes also act through cell death and epigenetic networks, which no gene-level mechanism covers.
 NcrnaClass = Literal[
-    "on_target", "bypass_receptor", "downstream", "cell_cycle", "emt", "metabolism", "immune_escape", "stemness",
-    "heterogeneity", "cell_death", "epigenetic_network", "unspecified",
+    "on_target",
+    "bypass_receptor",
+    "downstream",
+    "cell_cycle",
+    "emt",
+    "metabolism",
+    "immune_escape",
+    "stemness",
+    "heterogeneity",
+    "cell_death",
+    "epigenetic_network",
+    "unspecified",
 ]
 StrategyStatus = Literal["approved", "in_trials", "preclinical"]
 CtdnaPatternId = Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"]
@@ -68,7 +84,9 @@ class GeneIndicator(_Entry):
 
     @model_validator(mode="after")
     def _mutations_are_specified(self) -> Self:
-        has_filter = bool(self.protein_changes or self.residues) or self.hotspot_class is not None or self.any_protein_change
+        has_filter = (
+            bool(self.protein_changes or self.residues) or self.hotspot_class is not None or self.any_protein_change
+        )
         if "mut" in self.kinds and not has_filter:
             needs = "protein_changes, residues, hotspot_class or any_protein_change"
             raise ValueError(f"{self.gene}: a 'mut' indicator needs {needs}")
@@ -132,7 +150,9 @@ class Strategy(_Entry):
 class Mechanism(_Entry):
     """One resistance mechanism (``mechanisms.yaml``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, defer_build=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True, defer_build=True
+    )
 
     id: str
     name: str
@@ -164,11 +184,15 @@ class NcrnaEntry(_Entry):
     name: str
     aliases: list[str] = Field(default_factory=list)
     type: Literal["miRNA", "lncRNA", "circRNA"]
-    targets: list[str] = Field(default_factory=list, description="genes, miRNAs or proteins it acts on; empty if not stated")
+    targets: list[str] = Field(
+        default_factory=list, description="genes, miRNAs or proteins it acts on; empty if not stated"
+    )
     pathway: str
     mechanism_class: NcrnaClass
     effect: str = Field(description="what the seed says it does")
-    resistance_direction: Direction | None = Field(description="expression change that causes resistance; null if not stated")
+    resistance_direction: Direction | None = Field(
+        description="expression change that causes resistance; null if not stated"
+    )
     direction_basis: Literal["stated", "inferred_from_sensitising_effect", "not_stated"]
     tumour_shown: Literal["breast", "gastric", "not_stated"]
     tumour_note: str
@@ -181,7 +205,9 @@ class NcrnaEntry(_Entry):
     @model_validator(mode="after")
     def _direction_matches_basis(self) -> Self:
         if (self.resistance_direction is None) != (self.direction_basis == "not_stated"):
-            raise ValueError(f"ncrna {self.id}: resistance_direction is null exactly when direction_basis is not_stated")
+            raise ValueError(
+                f"ncrna {self.id}: resistance_direction is null exactly when direction_basis is not_stated"
+            )
         return self
 
 
@@ -196,7 +222,9 @@ class CtdnaMargin(_Entry):
     """How far the latest ERBB2 copy number must move from baseline to count as a change."""
 
     relative_change: float = Field(gt=0, description="fraction of the baseline copy number")
-    min_absolute_change: float = Field(ge=0, description="copies; a floor so that a near-zero baseline is not noise-driven")
+    min_absolute_change: float = Field(
+        ge=0, description="copies; a floor so that a near-zero baseline is not noise-driven"
+    )
     confirmed: bool
     basis: str
     sources: list[str] = Field(min_length=1)
@@ -352,12 +380,16 @@ def _problems(
     escat_ids = [row.level for row in levels.escat]
     ncrna_by_id = {entry.id: entry for entry in ncrna}
     action_ids = {action.id for action in rules.actions}
-    problems = [f"evidence_levels.mapping lacks ESCAT {e}" for e in escat_ids if e not in {r.escat for r in levels.mapping}]
+    problems = [
+        f"evidence_levels.mapping lacks ESCAT {e}" for e in escat_ids if e not in {r.escat for r in levels.mapping}
+    ]
     if levels.ncrna_findings.level not in level_ids:
         problems.append(f"evidence_levels.ncrna_findings: unknown level '{levels.ncrna_findings.level}'")
     pattern_ids = {pattern.id for pattern in rules.patterns}
     problems += [f"ctdna_patterns: no pattern '{p}'" for p in typing.get_args(CtdnaPatternId) if p not in pattern_ids]
-    problems += [f"ctdna pattern {p.id}: unknown action '{a}'" for p in rules.patterns for a in p.actions if a not in action_ids]
+    problems += [
+        f"ctdna pattern {p.id}: unknown action '{a}'" for p in rules.patterns for a in p.actions if a not in action_ids
+    ]
     for mechanism in mechanisms:
         where = f"mechanism {mechanism.id}"
         if mechanism.resistance_level not in level_ids:
@@ -386,7 +418,9 @@ def _ncrna_names(ncrna: list[NcrnaEntry]) -> dict[str, NcrnaEntry]:
         for spelling in (entry.id, entry.name, *entry.aliases):
             folded = fold_ncrna_name(spelling)
             if folded in table and table[folded].id != entry.id:
-                raise KnowledgeBaseError(f"ncrna.yaml: name '{spelling}' belongs to both {table[folded].id} and {entry.id}")
+                raise KnowledgeBaseError(
+                    f"ncrna.yaml: name '{spelling}' belongs to both {table[folded].id} and {entry.id}"
+                )
             table[folded] = entry
     return table
 
@@ -408,7 +442,11 @@ def build_resistance_knowledge(data_dir: Path) -> ResistanceKnowledge:
 
 
 def assemble_resistance_knowledge(
-    mechanisms: Sequence[Mechanism], ncrna: Sequence[NcrnaEntry], rules: CtdnaRules, levels: EvidenceLevels, hotspots: Hotspots
+    mechanisms: Sequence[Mechanism],
+    ncrna: Sequence[NcrnaEntry],
+    rules: CtdnaRules,
+    levels: EvidenceLevels,
+    hotspots: Hotspots,
 ) -> ResistanceKnowledge:
     """Cross-check already validated resistance entries and build their indexes."""
     problems = _problems(list(mechanisms), list(ncrna), rules, levels)

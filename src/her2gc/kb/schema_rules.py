@@ -54,7 +54,9 @@ class TierRow(_Entry):
     binary: Literal["positive", "negative", "equivocal"]
     csco_tier: Literal["high", "medium", "low", "none", "unknown"]
     note: str | None = None
-    discordant: bool = Field(default=False, description="IHC and ISH disagree on this row: the pathologist reviews both")
+    discordant: bool = Field(
+        default=False, description="IHC and ISH disagree on this row: the pathologist reviews both"
+    )
     sources: list[str] = Field(min_length=1)
 
 
@@ -81,7 +83,8 @@ class Her2Rules(_Entry):
     retest_sources: list[str] = Field(min_length=1)
     actions: list[ActionText] = Field(min_length=1)
     anti_her2_option_cautions: list[ActionText] = Field(
-        default_factory=list, description="caution for an anti-HER2 option, by the HER2 action or flag id that raises it"
+        default_factory=list,
+        description="caution for an anti-HER2 option, by the HER2 action or flag id that raises it",
     )
 
     def option_caution(self, caution_id: str) -> ActionText | None:
@@ -144,8 +147,12 @@ class Ranking(_Entry):
     approval_basis: str
     strategy_status_order: list[Literal["approved", "in_trials", "preclinical"]] = Field(min_length=3)
     strategy_basis: str
-    her2_binary_order: list[Literal["negative", "equivocal", "positive"]] = Field(min_length=3, description="weakest first")
-    her2_tier_order: list[Literal["unknown", "none", "low", "medium", "high"]] = Field(min_length=5, description="weakest first")
+    her2_binary_order: list[Literal["negative", "equivocal", "positive"]] = Field(
+        min_length=3, description="weakest first"
+    )
+    her2_tier_order: list[Literal["unknown", "none", "low", "medium", "high"]] = Field(
+        min_length=5, description="weakest first"
+    )
     her2_basis: str
     sources: list[str] = Field(min_length=1)
 

@@ -93,7 +93,12 @@ def _restore(entry: dict[str, Any]) -> Any:
     cls = CLASSES[tag]
     instance = cls.__new__(cls)
     instance.__setstate__(
-        {"__dict__": entry, "__pydantic_fields_set__": set(entry), "__pydantic_extra__": None, "__pydantic_private__": None}
+        {
+            "__dict__": entry,
+            "__pydantic_fields_set__": set(entry),
+            "__pydantic_extra__": None,
+            "__pydantic_private__": None,
+        }
     )
     return instance
 

@@ -29,7 +29,9 @@ class Vocabulary:
     genes: Mapping[str, str]
 
     @classmethod
-    def build(cls, kb_sha256: str, drugs: Iterable[tuple[str, Iterable[str]]], genes: Iterable[tuple[str, Iterable[str]]]) -> Vocabulary:
+    def build(
+        cls, kb_sha256: str, drugs: Iterable[tuple[str, Iterable[str]]], genes: Iterable[tuple[str, Iterable[str]]]
+    ) -> Vocabulary:
         drug_table: dict[str, str] = {}
         for inn, aliases in drugs:
             for spelling in (inn, *aliases):
@@ -44,7 +46,9 @@ class Vocabulary:
         """Lower-case INN for a drug name or alias; ValueError if unknown."""
         inn = self.drugs.get(fold_drug_name(name))
         if inn is None:
-            raise ValueError(f"unknown drug '{name}' (use a lower-case INN or a known alias; see `her2gc kb show drug`)")
+            raise ValueError(
+                f"unknown drug '{name}' (use a lower-case INN or a known alias; see `her2gc kb show drug`)"
+            )
         return inn
 
     def gene(self, symbol: str) -> str:

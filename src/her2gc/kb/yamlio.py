@@ -33,10 +33,12 @@ def parse_yaml(text: str) -> Any:
     import yaml
 
     try:
-        return yaml.load(text, Loader=safe_loader())  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=safe_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise YamlSyntaxError(str(getattr(exc, "problem", None) or exc), mark.line + 1 if mark is not None else None) from None
+        raise YamlSyntaxError(
+            str(getattr(exc, "problem", None) or exc), mark.line + 1 if mark is not None else None
+        ) from None
 
 
 def read_yaml(path: Path) -> Any:

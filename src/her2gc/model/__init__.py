@@ -23,7 +23,9 @@ def annotated_model(kb: KnowledgeBase, runtime: Runtime) -> AnnotatedModel:
         raise KnowledgeBaseError("the knowledge base has no model.yaml")
     return runtime.singleton(
         ("annotated_model", kb.sha256),
-        lambda: AnnotatedModel(text, annotations, gene_name=kb.vocabulary.gene, drug_name=kb.vocabulary.drug, cache=runtime.solver),
+        lambda: AnnotatedModel(
+            text, annotations, gene_name=kb.vocabulary.gene, drug_name=kb.vocabulary.drug, cache=runtime.solver
+        ),
     )
 
 

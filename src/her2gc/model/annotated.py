@@ -42,7 +42,9 @@ def _check_against_model(model: LogicalModel, notes: ModelAnnotations) -> None:
     for node in notes.nodes:
         is_input = node.id in model.inputs
         if is_input != (node.initial is not None):
-            raise KnowledgeBaseError(f"model.yaml: node {node.id}: an initial value is required for inputs and only for them")
+            raise KnowledgeBaseError(
+                f"model.yaml: node {node.id}: an initial value is required for inputs and only for them"
+            )
 
 
 def _folded_gene(gene: str) -> str:
@@ -152,7 +154,9 @@ class AnnotatedModel:
         for drug in drugs:
             name = self._drug(drug)
             if name not in self.panel:
-                raise UnknownEntityError(f"drug {drug!r} is not in the mechanistic drug panel (known: {', '.join(self.panel)})")
+                raise UnknownEntityError(
+                    f"drug {drug!r} is not in the mechanistic drug panel (known: {', '.join(self.panel)})"
+                )
             resolved.append(name)
         return tuple(dict.fromkeys(resolved))
 

@@ -16,8 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
-from her2gc.input_files import read_text as read_input_text
 from her2gc.errors import InputError
+from her2gc.input_files import read_text as read_input_text
 from her2gc.network.expr import (
     Expr,
     ExpressionSyntaxError,
@@ -71,6 +71,7 @@ def read_text(path: Path) -> str:
     """Read a text file that may be gzip-compressed; unreadable files are InputErrors."""
     return read_input_text(path)
 
+
 def _parse_line(label: str, number: int, line: str) -> tuple[str, Expr]:
     if "," not in line:
         raise InputError(f"{label}: line {number}: expected 'node, update-function', got {line.strip()[:60]!r}")
@@ -117,9 +118,7 @@ def parse_bnet(text: str, label: str = "<bnet>", free_inputs: bool = False) -> L
     for name in undefined:
         rules[name] = Var(name)
         lines[name] = 0
-    return LogicalModel(
-        name=label, nodes=tuple(rules), rules=MappingProxyType(rules), lines=MappingProxyType(lines)
-    )
+    return LogicalModel(name=label, nodes=tuple(rules), rules=MappingProxyType(rules), lines=MappingProxyType(lines))
 
 
 def load_bnet(path_or_text: str | Path, free_inputs: bool = False) -> LogicalModel:

@@ -78,10 +78,16 @@ def render_svg(dot_text: str, out_path: Path) -> None:
     """Run Graphviz ``dot`` to write an SVG file."""
     dot = shutil.which("dot")
     if dot is None:
-        raise GraphvizMissingError("Graphviz 'dot' was not found on the PATH; install Graphviz (e.g. apt-get install graphviz) to draw the model")
+        raise GraphvizMissingError(
+            "Graphviz 'dot' was not found on the PATH; install Graphviz (e.g. apt-get install graphviz) to draw the model"
+        )
     try:
         completed = subprocess.run(
-            [dot, "-Tsvg", "-o", str(out_path)], input=dot_text.encode(), capture_output=True, timeout=_DOT_TIMEOUT_S, check=False
+            [dot, "-Tsvg", "-o", str(out_path)],
+            input=dot_text.encode(),
+            capture_output=True,
+            timeout=_DOT_TIMEOUT_S,
+            check=False,
         )
     except subprocess.TimeoutExpired as error:
         raise Her2gcError(f"Graphviz 'dot' did not finish within {_DOT_TIMEOUT_S} s") from error
@@ -103,5 +109,13 @@ def draw(
         if node not in model.rules:
             raise InputError(f"{model.name}: node {node} is not in this model; draw it without alterations and drugs")
     path = Path(out_path)
-    render_svg(to_dot(model, dict(altered), {k: list(v) for k, v in targets.items()}, tuple(r for r in readouts if r in model.rules)), path)
+    render_svg(
+        to_dot(
+            model,
+            dict(altered),
+            {k: list(v) for k, v in targets.items()},
+            tuple(r for r in readouts if r in model.rules),
+        ),
+        path,
+    )
     return path

@@ -10,13 +10,12 @@ or spaces; ``#`` starts a comment. (Flobak 2015; druglogics-synergy, MIT.)
 from __future__ import annotations
 
 import concurrent.futures
-
 from pathlib import Path
 
 from her2gc.errors import InputError
 from her2gc.network.bnet import LogicalModel, load_bnet, read_text
-from her2gc.network.results import ScreenResult
 from her2gc.network.engine import SolverCache
+from her2gc.network.results import ScreenResult
 from her2gc.network.screen import ScreenLimits, ScreenSetup, run_screen
 
 _EFFECTS = {"inhibits": 0, "activates": 1}
@@ -52,7 +51,7 @@ def read_drug_panel(path: Path, model: LogicalModel) -> dict[str, dict[str, int]
         nodes = [node for node in targets.split(",") if node]
         for node in nodes:
             _check_node(model, path, number, node)
-        panel[name] = {node: _EFFECTS[effect] for node in nodes}
+        panel[name] = dict.fromkeys(nodes, _EFFECTS[effect])
     return panel
 
 

@@ -156,7 +156,9 @@ def _compile(model: LogicalModel) -> _Compiled:
     for node in model.nodes:
         for regulator in model.regulators(node):
             readers[regulator].append(node)
-    return _Compiled(readers={node: tuple(nodes) for node, nodes in readers.items()}, transitions=_petri_transitions(model))
+    return _Compiled(
+        readers={node: tuple(nodes) for node, nodes in readers.items()}, transitions=_petri_transitions(model)
+    )
 
 
 def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache | None = None) -> dict[str, int]:
@@ -202,8 +204,9 @@ def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str,
     for transition in transitions:
         if transition.var in state or any(state.get(var, value) != value for var, value in transition.reads):
             continue
-        net.add_node(transition.name, kind="transition", change=transition.var,
-                     direction="up" if transition.up else "down")
+        net.add_node(
+            transition.name, kind="transition", change=transition.var, direction="up" if transition.up else "down"
+        )
         net.add_edge(variable_to_place(transition.var, positive=not transition.up), transition.name)
         net.add_edge(transition.name, variable_to_place(transition.var, positive=transition.up))
         for var, value in transition.reads:
@@ -261,14 +264,16 @@ def prefetch(
     compiled = cache.compiled(model)
     items = list(pending.items())
     batches = [items[i::workers] for i in range(workers)]
-    futures = [executor.submit(_solve_batch, model, compiled, [value for _, value in batch]) for batch in batches if batch]
-    done, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
+    futures = [
+        executor.submit(_solve_batch, model, compiled, [value for _, value in batch]) for batch in batches if batch
+    ]
+    _done, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
     if waiting:
         for future in waiting:
             future.cancel()
         raise TimeoutError(f"solver calls ran past {timeout_s:g} s")
-    for batch, future in zip([b for b in batches if b], futures):
-        for (key, _), remainder in zip(batch, future.result()):
+    for batch, future in zip([b for b in batches if b], futures, strict=False):
+        for (key, _), remainder in zip(batch, future.result(), strict=False):
             cache.remainders.put(key, remainder)
 
 

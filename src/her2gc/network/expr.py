@@ -59,7 +59,9 @@ def _tokens(text: str) -> list[str]:
     while position < len(stripped):
         match = _TOKEN.match(stripped, position)
         if match is None:
-            raise ExpressionSyntaxError(f"unexpected character {stripped[position:].lstrip()[:1]!r} at column {position + 1}")
+            raise ExpressionSyntaxError(
+                f"unexpected character {stripped[position:].lstrip()[:1]!r} at column {position + 1}"
+            )
         tokens.append(match.group("name") or match.group("op"))
         position = match.end()
     return tokens

@@ -21,11 +21,17 @@ class Prediction(_Frozen):
     """What the HER2 model predicts for one alteration profile under one drug set."""
 
     response: Response
-    proliferation_off_fraction: float = Field(ge=0, le=1, description="share of reachable attractors with proliferation off")
+    proliferation_off_fraction: float = Field(
+        ge=0, le=1, description="share of reachable attractors with proliferation off"
+    )
     apoptosis_fraction: float = Field(ge=0, le=1, description="share of reachable attractors with apoptosis on")
-    score: float = Field(ge=0, le=1, description="growth inhibition, 0 (none) to 1 (complete), from the weighted read-outs")
+    score: float = Field(
+        ge=0, le=1, description="growth inhibition, 0 (none) to 1 (complete), from the weighted read-outs"
+    )
     attractor_count: int = Field(ge=1)
-    readouts: dict[str, float] = Field(description="mean value of each read-out over the attractors (0.5 = oscillating)")
+    readouts: dict[str, float] = Field(
+        description="mean value of each read-out over the attractors (0.5 = oscillating)"
+    )
     untreated_proliferating: bool = Field(description="whether the model proliferates for this profile without drugs")
     drugs: tuple[str, ...]
     alterations: tuple[str, ...]

@@ -52,7 +52,13 @@ def _add_transition(qual: Any, model: LogicalModel, node: str) -> None:
         item.setId(f"tr_{node}_in_{index}")
         item.setQualitativeSpecies(regulator)
         item.setTransitionEffect(libsbml.INPUT_TRANSITION_EFFECT_NONE)
-        sign = libsbml.INPUT_SIGN_POSITIVE if kinds == {True} else libsbml.INPUT_SIGN_NEGATIVE if kinds == {False} else libsbml.INPUT_SIGN_DUAL
+        sign = (
+            libsbml.INPUT_SIGN_POSITIVE
+            if kinds == {True}
+            else libsbml.INPUT_SIGN_NEGATIVE
+            if kinds == {False}
+            else libsbml.INPUT_SIGN_DUAL
+        )
         item.setSign(sign)
     output = transition.createOutput()
     output.setId(f"tr_{node}_out")

@@ -65,9 +65,7 @@ def inhibition_score(attractors: Attractors, weights: Mapping[str, float]) -> fl
     low = sum(w for w in weights.values() if w < 0)
     high = sum(w for w in weights.values() if w > 0)
     span = (high - low) or 1.0
-    growth = [
-        (sum(weight * node_value(a, node) for node, weight in weights.items()) - low) / span for a in attractors
-    ]
+    growth = [(sum(weight * node_value(a, node) for node, weight in weights.items()) - low) / span for a in attractors]
     return round(1.0 - sum(growth) / len(growth), 6)
 
 

@@ -33,7 +33,24 @@ _LAZY = {
     "SequencingInputs": "her2gc.readers.sequencing",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "ReadResult",
+    "SequencingInputs",
+    "Thresholds",
+    "annotate_results",
+    "case_from_data",
+    "merge_into_case",
+    "merge_with_report",
+    "normalise_protein_array",
+    "read_all",
+    "read_case",
+    "read_cna",
+    "read_ctdna",
+    "read_maf",
+    "read_seg",
+    "read_vcf",
+    "write_tsv",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -22,11 +22,24 @@ from her2gc.kb.genomics import GenomicsKnowledge
 from her2gc.readers.result import ReadResult, in_knowledge_base
 
 MechanismLookup = Callable[[str, str, "str | None"], Sequence[str]]
-COLUMNS = ["sample_id", "gene", "kind", "protein_change", "copy_number", "mechanism_ids", "variant_class", "vaf", "log2_ratio", "source"]
+COLUMNS = [
+    "sample_id",
+    "gene",
+    "kind",
+    "protein_change",
+    "copy_number",
+    "mechanism_ids",
+    "variant_class",
+    "vaf",
+    "log2_ratio",
+    "source",
+]
 _SEPARATOR = "\x1f"
 
 
-def annotate_results(results: Sequence[ReadResult], mechanism_lookup: MechanismLookup, genomics: GenomicsKnowledge) -> pa.Table:
+def annotate_results(
+    results: Sequence[ReadResult], mechanism_lookup: MechanismLookup, genomics: GenomicsKnowledge
+) -> pa.Table:
     """Concatenate the readers' alterations and add ``mechanism_ids`` from ``mechanism_lookup``
     (the command line binds the resistance step's lookup to its knowledge base)."""
     tables = [r.table.append_column("source", pa.array([r.source] * r.table.num_rows, pa.string())) for r in results]

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from her2gc.case import Case
 from her2gc.errors import InputError
-from her2gc.kb.yamlio import YamlSyntaxError, parse_yaml
 from her2gc.input_files import read_text
+from her2gc.kb.yamlio import YamlSyntaxError, parse_yaml
 from her2gc.validation import validation_message
 
 if TYPE_CHECKING:

@@ -35,7 +35,9 @@ def read_cna(path: Path | str, genomics: GenomicsKnowledge) -> ReadResult:
     if pc.any(no_gene).as_py():
         report.skip("rows without a gene symbol", pc.sum(no_gene).as_py())
         raw = raw.filter(pc.invert(no_gene))
-    samples = [c for c in raw.table.column_names if c.strip().lower() not in ANNOTATION_COLUMNS and c != LINE and c.strip()]
+    samples = [
+        c for c in raw.table.column_names if c.strip().lower() not in ANNOTATION_COLUMNS and c != LINE and c.strip()
+    ]
     if not samples:
         raise InputError(f"{path.name} line {raw.header_line}: no sample columns after the gene columns")
     raw = RawTable(raw.path, raw.table, raw.header_line, {**raw.columns, **{name: name for name in samples}})
@@ -67,7 +69,9 @@ def _column_values(raw: RawTable, sample: str, allowed: np.ndarray) -> np.ndarra
     bad = np.flatnonzero(~np.isnan(values) & ~np.isin(values, allowed))
     if bad.size:
         row = int(bad[0])
-        raise InputError(f"{raw.where(row, sample)}: '{values[row]:g}' is not a discrete copy-number value (-2, -1.5, -1, 0, 1, 2)")
+        raise InputError(
+            f"{raw.where(row, sample)}: '{values[row]:g}' is not a discrete copy-number value (-2, -1.5, -1, 0, 1, 2)"
+        )
     return values
 
 

@@ -76,7 +76,9 @@ def read_ctdna(path: Path | str, genomics: GenomicsKnowledge) -> CtdnaResult:
         elif row.get(raw.columns["gene"]):
             vaf = _vaf(raw.path.name, row.get(raw.columns.get("vaf", "")), line, raw.columns.get("vaf", "vaf"))
             if vaf is None:
-                raise InputError(f"{raw.path.name} line {line}, column '{raw.columns.get('vaf', 'vaf')}': a variant needs a VAF")
+                raise InputError(
+                    f"{raw.path.name} line {line}, column '{raw.columns.get('vaf', 'vaf')}': a variant needs a VAF"
+                )
             change = _change(raw.path.name, row.get(raw.columns.get("protein", "")), line)
             point.add(str(row[raw.columns["gene"]]), change, vaf, report, genomics)
     points = {s: [p.build() for _, p in sorted(d.items())] for s, d in collected.items()}
@@ -139,7 +141,9 @@ def _number(raw: RawTable, row: dict[str, object], key: str, line: int) -> float
     try:
         number = float(value)
     except ValueError:
-        raise InputError(f"{raw.path.name} line {line}, column '{raw.columns[key]}': '{value}' is not a number") from None
+        raise InputError(
+            f"{raw.path.name} line {line}, column '{raw.columns[key]}': '{value}' is not a number"
+        ) from None
     if not number >= 0:
         raise InputError(f"{raw.path.name} line {line}, column '{raw.columns[key]}': copy number {value} is negative")
     return number
@@ -155,7 +159,9 @@ def _vaf(name: str, value: object, line: int, column: str) -> float | None:
     except ValueError:
         raise InputError(f"{name} line {line}, column '{column}': '{text}' is not a VAF") from None
     if not 0.0 <= number <= 1.0:
-        raise InputError(f"{name} line {line}, column '{column}': VAF '{text}' is outside 0-1 (write percentages with %)")
+        raise InputError(
+            f"{name} line {line}, column '{column}': VAF '{text}' is outside 0-1 (write percentages with %)"
+        )
     return number
 
 

@@ -75,13 +75,17 @@ def maf_alterations(raw: RawTable, report: ReadReport, genomics: GenomicsKnowled
         report.warn(
             f"{raw.where(first, 'class')}: unknown variant classification '{text(raw, 'class')[first].as_py()}' (row skipped; see variant_classes.yaml)"
         )
-    raw, classes = _drop(raw, unknown, "unknown variant classification terms", report), classes.filter(pc.invert(unknown))
+    raw, classes = (
+        _drop(raw, unknown, "unknown variant classification terms", report),
+        classes.filter(pc.invert(unknown)),
+    )
     genes = normalise_genes(text(raw, "gene").combine_chunks(), genomics)
     changes, invalid = normalise_protein_array(text(raw, "protein"))
     _warn_invalid_changes(raw, invalid, report)
     classes = variant_class.refine_hotspots(genes, changes, classes, genomics)
     kinds = pc.take(
-        pa.array(list(variant_class.KIND_OF_CLASS.values())), pc.index_in(classes, value_set=pa.array(list(variant_class.KIND_OF_CLASS)))
+        pa.array(list(variant_class.KIND_OF_CLASS.values())),
+        pc.index_in(classes, value_set=pa.array(list(variant_class.KIND_OF_CLASS))),
     )
     rows = raw.table.num_rows
     table = pa.table(

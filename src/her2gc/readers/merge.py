@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from her2gc.case import Alteration, Case, CtdnaPoint
+from her2gc.errors import InputError
 from her2gc.kb.base import KnowledgeBase
 from her2gc.kb.genomics import GenomicsKnowledge
-from her2gc.errors import InputError
 from her2gc.readers.cna import read_cna
 from her2gc.readers.ctdna import CtdnaResult, read_ctdna
 from her2gc.readers.maf import read_maf
@@ -24,6 +24,7 @@ from her2gc.readers.result import ReadResult, in_knowledge_base
 from her2gc.readers.seg import read_seg
 from her2gc.readers.sequencing import SequencingInputs
 from her2gc.readers.vcf import read_vcf
+
 
 def read_all(inputs: SequencingInputs, genomics: GenomicsKnowledge) -> list[ReadResult]:
     """Every given alteration file, read."""
@@ -112,7 +113,9 @@ def _same(a: Alteration, b: Alteration) -> bool:
     return (a.gene, a.kind, a.protein_change, a.source) == (b.gene, b.kind, b.protein_change, b.source)
 
 
-def _merge_ctdna(points: list[CtdnaPoint], result: CtdnaResult, sample: str | None, messages: list[str]) -> list[CtdnaPoint]:
+def _merge_ctdna(
+    points: list[CtdnaPoint], result: CtdnaResult, sample: str | None, messages: list[str]
+) -> list[CtdnaPoint]:
     messages.append(result.summary())
     messages.extend(result.report.warnings)
     named = [s for s in result.samples() if s]
@@ -122,6 +125,8 @@ def _merge_ctdna(points: list[CtdnaPoint], result: CtdnaResult, sample: str | No
         for point in result.points_by_sample.get(key, []):
             before = by_date.get(point.date)
             if before is not None and before != point:
-                raise InputError(f"{result.path.name}: timepoint {point.date} differs from the case's ctdna entry of that date")
+                raise InputError(
+                    f"{result.path.name}: timepoint {point.date} differs from the case's ctdna entry of that date"
+                )
             by_date[point.date] = point
     return [by_date[d] for d in sorted(by_date)]

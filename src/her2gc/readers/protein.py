@@ -10,15 +10,15 @@ import pyarrow.compute as pc
 
 from her2gc.protein import (
     ACCESSION_PATTERN,
+    CANONICAL,
     FS_X_PATTERN,
     LOWER_SUBSTITUTION_PATTERN,
     ONCOTATOR_FS_PATTERN,
     PARENTHESES_PATTERN,
     PREFIX_PATTERN,
     RESIDUE_PATTERN,
-    X_STOP_PATTERN,
-    CANONICAL,
     THREE_TO_ONE,
+    X_STOP_PATTERN,
     normalise_protein_change,
     residue,
 )
@@ -41,7 +41,9 @@ def normalise_protein_array(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Arra
     column = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     column = pc.cast(column, pa.string())
     # Most MAF values are already canonical (HGVSp_Short): they skip the rewriting passes.
-    done = pc.fill_null(pc.and_(pc.match_substring_regex(column, CANONICAL.pattern), pc.invert(_not_final(column))), False)
+    done = pc.fill_null(
+        pc.and_(pc.match_substring_regex(column, CANONICAL.pattern), pc.invert(_not_final(column))), False
+    )
     if pc.all(done).as_py():
         return column, pa.array([False] * len(column), pa.bool_())
     if pc.any(done).as_py():

@@ -47,7 +47,9 @@ def per_distinct(values: pa.Array | pa.ChunkedArray, compute: Callable[[pa.Array
 
 def non_tumour_mask(samples: pa.Array | pa.ChunkedArray) -> pa.Array:
     """True for TCGA barcodes whose sample type is not a tumour (10 and above)."""
-    return per_distinct(samples, lambda distinct: pc.fill_null(pc.match_substring_regex(distinct, TCGA_TYPE_REGEX), False))
+    return per_distinct(
+        samples, lambda distinct: pc.fill_null(pc.match_substring_regex(distinct, TCGA_TYPE_REGEX), False)
+    )
 
 
 def empty_table() -> pa.Table:

@@ -60,11 +60,15 @@ class Thresholds:
 
     @classmethod
     def default(
-        cls, genomics: GenomicsKnowledge, method: str | None = None, amp_threshold: float | None = None, del_threshold: float | None = None
+        cls,
+        genomics: GenomicsKnowledge,
+        method: str | None = None,
+        amp_threshold: float | None = None,
+        del_threshold: float | None = None,
     ) -> Thresholds:
         rules = genomics.copy_number
         chosen = method or ("fixed" if amp_threshold is not None or del_threshold is not None else rules.default_method)
-        if chosen != "arm_relative" and chosen != "fixed":
+        if chosen not in {"arm_relative", "fixed"}:
             raise InputError(f"copy-number method '{chosen}' is not one of arm_relative, fixed")
         return cls(
             method="fixed" if chosen == "fixed" else "arm_relative",
@@ -85,7 +89,9 @@ class Segments:
     value: np.ndarray
 
 
-def read_seg(path: Path | str, genomics: GenomicsKnowledge, build: str = "GRCh37", thresholds: Thresholds | None = None) -> ReadResult:
+def read_seg(
+    path: Path | str, genomics: GenomicsKnowledge, build: str = "GRCh37", thresholds: Thresholds | None = None
+) -> ReadResult:
     """Gene-level amp/del calls for the knowledge-base genes; ``extra['gene_levels']`` holds every gene x sample."""
     path = Path(path)
     chosen = parse_build(build, f"{path.name}: --build")
@@ -101,7 +107,9 @@ def read_seg(path: Path | str, genomics: GenomicsKnowledge, build: str = "GRCh37
             "sample_id": called.column("sample_id"),
             "gene": called.column("gene"),
             "kind": called.column("kind"),
-            "variant_class": pc.if_else(pc.equal(called.column("kind"), "amp"), pa.scalar("amplification"), pa.scalar("deletion")),
+            "variant_class": pc.if_else(
+                pc.equal(called.column("kind"), "amp"), pa.scalar("amplification"), pa.scalar("deletion")
+            ),
             "protein_change": pa.nulls(rows, pa.string()),
             "copy_number": pc.round(pc.multiply(thresholds.ploidy, pc.power(2.0, called.column("log2_ratio"))), 2),
             "log2_ratio": pc.round(called.column("log2_ratio"), 4),
@@ -176,7 +184,9 @@ def arm_medians(segments: Segments, build: Build, genomics: GenomicsKnowledge) -
     return highest, lowest
 
 
-def gene_levels(segments: Segments, spans: tuple[GeneSpan, ...], build: Build, thresholds: Thresholds, genomics: GenomicsKnowledge) -> pa.Table:
+def gene_levels(
+    segments: Segments, spans: tuple[GeneSpan, ...], build: Build, thresholds: Thresholds, genomics: GenomicsKnowledge
+) -> pa.Table:
     """One row per gene and sample: weighted log2 ratio, the sample's arm extremes and the call."""
     count = len(segments.samples)
     highest, lowest = arm_medians(segments, build, genomics)
@@ -187,7 +197,9 @@ def gene_levels(segments: Segments, spans: tuple[GeneSpan, ...], build: Build, t
     for span in spans:  # a loop over the ~80 genes, not over rows
         index = by_chrom.get(span.chrom, np.empty(0, dtype=np.int64))
         hit = index[(segments.start[index] <= span.end) & (segments.end[index] >= span.start)]
-        overlap = (np.minimum(segments.end[hit], span.end) - np.maximum(segments.start[hit], span.start) + 1).astype(np.float64)
+        overlap = (np.minimum(segments.end[hit], span.end) - np.maximum(segments.start[hit], span.start) + 1).astype(
+            np.float64
+        )
         weight = np.bincount(segments.sample_code[hit], weights=overlap, minlength=count)
         total = np.bincount(segments.sample_code[hit], weights=overlap * segments.value[hit], minlength=count)
         with np.errstate(invalid="ignore", divide="ignore"):

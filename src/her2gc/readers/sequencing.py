@@ -8,7 +8,6 @@ same nine settings are never passed one by one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -42,4 +41,6 @@ class SequencingInputs(BaseModel):
 
     def thresholds(self, genomics: GenomicsKnowledge) -> Thresholds:
         """How segments become calls: the options given, else ``copy_number.yaml``'s defaults."""
-        return Thresholds.default(genomics, method=self.cn_method, amp_threshold=self.amp_threshold, del_threshold=self.del_threshold)
+        return Thresholds.default(
+            genomics, method=self.cn_method, amp_threshold=self.amp_threshold, del_threshold=self.del_threshold
+        )

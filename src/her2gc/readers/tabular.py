@@ -142,7 +142,9 @@ def read_delimited(
         table = pcsv.read_csv(
             io.BytesIO(body),
             read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False
+            ),
             convert_options=pcsv.ConvertOptions(
                 include_columns=include,
                 column_types={name: pa.string() for name in header if name},
@@ -204,7 +206,11 @@ def numeric(raw: RawTable, canonical: str, integer: bool = False) -> pa.Array:
     try:
         return pc.cast(column, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pattern = r"^[+-]?[0-9]+$" if integer else r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$|^[+-]?(?:inf|Inf|nan|NaN)$"
+        pattern = (
+            r"^[+-]?[0-9]+$"
+            if integer
+            else r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$|^[+-]?(?:inf|Inf|nan|NaN)$"
+        )
         ok = pc.fill_null(pc.match_substring_regex(column, pattern), True)
         bad = int(np.flatnonzero(~ok.to_numpy(zero_copy_only=False))[0])
         kind = "an integer" if integer else "a number"

@@ -57,7 +57,9 @@ def refine_hotspots(genes: pa.Array, changes: pa.Array, classes: pa.Array, genom
         return classes
     if pc.sum(candidate).as_py() < len(genes):
         # Only rows of hotspot genes need the residue regex; the rest keep their class.
-        refined = refine_hotspots(genes.filter(candidate), changes.filter(candidate), classes.filter(candidate), genomics)
+        refined = refine_hotspots(
+            genes.filter(candidate), changes.filter(candidate), classes.filter(candidate), genomics
+        )
         position = pc.subtract(pc.cumulative_sum(pc.cast(candidate, pa.int64())), 1)
         return pc.if_else(candidate, pc.take(refined, pc.max_element_wise(position, 0)), classes)
     residue_key = pc.binary_join_element_wise(genes, residue_array(changes), ":")

@@ -20,11 +20,11 @@ import numpy as np
 import pyarrow as pa
 
 from her2gc.errors import InputError
+from her2gc.input_files import read_bytes
 from her2gc.kb.genomics import GenomicsKnowledge
 from her2gc.readers import variant_class
 from her2gc.readers.protein import normalise_protein_change
 from her2gc.readers.result import SCHEMA, TCGA_SAMPLE, ReadResult
-from her2gc.input_files import read_bytes
 from her2gc.readers.tabular import ReadReport
 
 HOM_REF, HET, UNKNOWN, HOM_ALT = 0, 1, 2, 3  # cyvcf2 gt_types codes
@@ -52,7 +52,7 @@ def read_vcf(path: Path | str, genomics: GenomicsKnowledge) -> ReadResult:
     expected = _check_records(path, data)
     try:
         reader = cyvcf2.VCF(str(path))
-    except Exception as exc:  # noqa: BLE001 - cyvcf2 raises a bare Exception on a bad header
+    except Exception as exc:
         raise InputError(f"{path.name}: not a readable VCF ({' '.join(str(exc).split())})") from None
     layout = _layout(path, reader.raw_header)
     header_lines = len(reader.raw_header.splitlines())
@@ -63,7 +63,9 @@ def read_vcf(path: Path | str, genomics: GenomicsKnowledge) -> ReadResult:
     for seen, record in enumerate(reader, start=1):
         _read_record(record, header_lines + seen, layout, tumours, rows, report, genomics)
     if seen != expected:
-        raise InputError(f"{path.name}: {expected} data line(s) but {seen} record(s) could be parsed (malformed or truncated file)")
+        raise InputError(
+            f"{path.name}: {expected} data line(s) but {seen} record(s) could be parsed (malformed or truncated file)"
+        )
     table = pa.Table.from_pylist(rows, schema=SCHEMA) if rows else SCHEMA.empty_table()
     return ReadResult(path=path, source="vcf", table=table, report=report, extra={"annotation": layout.tag})
 
@@ -84,12 +86,21 @@ def _layout(path: Path, header: str) -> AnnotationLayout:
     csq = re.search(r'##INFO=<ID=CSQ,.*?Format: ([^">]+)', header)
     if csq:
         names = [n.strip() for n in csq.group(1).split("|")]
-        return _positions(path, "CSQ", names, {"allele": "Allele", "consequence": "Consequence", "gene": "SYMBOL", "protein": "HGVSp"})
+        return _positions(
+            path, "CSQ", names, {"allele": "Allele", "consequence": "Consequence", "gene": "SYMBOL", "protein": "HGVSp"}
+        )
     ann = re.search(r"##INFO=<ID=ANN,.*?Functional annotations: '([^']+)'", header)
     if ann:
         names = [n.strip() for n in ann.group(1).split("|")]
-        return _positions(path, "ANN", names, {"allele": "Allele", "consequence": "Annotation", "gene": "Gene_Name", "protein": "HGVS.p"})
-    raise InputError(f"{path.name}: no VEP CSQ or SnpEff ANN annotation in the header (annotate the VCF with VEP or SnpEff first)")
+        return _positions(
+            path,
+            "ANN",
+            names,
+            {"allele": "Allele", "consequence": "Annotation", "gene": "Gene_Name", "protein": "HGVS.p"},
+        )
+    raise InputError(
+        f"{path.name}: no VEP CSQ or SnpEff ANN annotation in the header (annotate the VCF with VEP or SnpEff first)"
+    )
 
 
 def _positions(path: Path, tag: str, names: list[str], wanted: dict[str, str]) -> AnnotationLayout:
@@ -124,7 +135,12 @@ def _choose(entries: list[list[str]], layout: AnnotationLayout, genomics: Genomi
             flagged = [e for e in entries if len(e) > flag and e[flag] == wanted]
             if flagged:
                 return flagged[0]
-    altering = [e for e in entries if variant_class.classify_term(e[layout.consequence], genomics) not in (variant_class.SKIP, variant_class.UNKNOWN)]
+    altering = [
+        e
+        for e in entries
+        if variant_class.classify_term(e[layout.consequence], genomics)
+        not in (variant_class.SKIP, variant_class.UNKNOWN)
+    ]
     return (altering or entries)[0]
 
 
@@ -148,7 +164,9 @@ def _read_record(
     width = max(layout.allele, layout.consequence, layout.gene, layout.protein) + 1
     entries = [e for e in entries if len(e) >= width]
     for allele_index, alt in enumerate(record.ALT, start=1):
-        chosen = _choose([e for e in entries if e[layout.allele] in (alt, "-") or len(record.ALT) == 1], layout, genomics)
+        chosen = _choose(
+            [e for e in entries if e[layout.allele] in (alt, "-") or len(record.ALT) == 1], layout, genomics
+        )
         if chosen is None:
             report.skip(f"alleles without a usable {layout.tag} entry")
             continue
@@ -192,7 +210,12 @@ def _carrier(record: Any, sample: int, allele: int, tumour_count: int) -> tuple[
 
 def _format_af(record: Any, sample: int, allele: int) -> float | None:
     af = record.format("AF")
-    if af is not None and af.shape[1] >= allele and np.isfinite(af[sample, allele - 1]) and 0 <= af[sample, allele - 1] <= 1:
+    if (
+        af is not None
+        and af.shape[1] >= allele
+        and np.isfinite(af[sample, allele - 1])
+        and 0 <= af[sample, allele - 1] <= 1
+    ):
         return round(float(af[sample, allele - 1]), 4)
     ad = record.format("AD")
     if ad is not None and ad.shape[1] > allele and ad[sample].min() >= 0 and ad[sample].sum() > 0:

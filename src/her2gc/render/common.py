@@ -11,5 +11,13 @@ def her2_line(report: Report) -> str:
     if her2.ihc_score:
         parts.append(f"IHC {her2.ihc_score}")
     parts.append(f"ISH {her2.ish.replace('_', ' ')}")
-    flags = [name for name, on in (("heterogeneous", her2.heterogeneous), ("HER2 LOSS after therapy", her2.loss_after_therapy), ("NGS discordant", her2.ngs_discordant)) if on]
+    flags = [
+        name
+        for name, on in (
+            ("heterogeneous", her2.heterogeneous),
+            ("HER2 LOSS after therapy", her2.loss_after_therapy),
+            ("NGS discordant", her2.ngs_discordant),
+        )
+        if on
+    ]
     return " | ".join(parts + flags)

@@ -17,7 +17,12 @@ def _outcome_text(option: Option) -> str:
         return f"{', '.join(option.evidence.trials)}: no figures in the sources" if option.evidence.trials else ""
     first = option.outcomes[0]
     bits = [first.trial]
-    for label, value in (("ORR", first.orr_pct), ("PFS", first.pfs_months), ("OS", first.os_months), ("OS HR", first.os_hr)):
+    for label, value in (
+        ("ORR", first.orr_pct),
+        ("PFS", first.pfs_months),
+        ("OS", first.os_months),
+        ("OS HR", first.os_hr),
+    ):
         if value is not None:
             bits.append(f"{label} {value:g}" + ("%" if label == "ORR" else "" if label == "OS HR" else " mo"))
     return " ".join(bits)
@@ -35,8 +40,18 @@ def _options_table(report: Report) -> Table:
 
 def to_text(report: Report, width: int = 110) -> str:
     """What a clinician reads at a tumour board: HER2 first, then options, then cautions."""
-    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False, markup=False, highlight=False, emoji=False)
-    console.print(f"her2gc report — patient {report.patient_id} — decision line {report.decision_line} — region {report.region}")
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        markup=False,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(
+        f"her2gc report — patient {report.patient_id} — decision line {report.decision_line} — region {report.region}"
+    )
     console.print(her2_line(report))
     for detail in report.her2.action_details:
         console.print(f"  ! {detail.text}" + ("" if detail.confirmed else " [unconfirmed]"))
@@ -51,7 +66,9 @@ def to_text(report: Report, width: int = 110) -> str:
             if caution.split(":", 1)[0] not in mechanism_ids:
                 console.print(f"  caution [{option.rank}] {caution}")
         if affected:
-            console.print(f"  caution [{option.rank}] resistance findings that may reduce its benefit: {', '.join(affected)}")
+            console.print(
+                f"  caution [{option.rank}] resistance findings that may reduce its benefit: {', '.join(affected)}"
+            )
     for exclusion in report.excluded:
         console.print(f"  not offered: {exclusion.regimen_id} — {'; '.join(exclusion.why_not)}")
     if report.resistance.mechanisms or report.resistance.ctdna_pattern != "insufficient_data":
@@ -61,9 +78,15 @@ def to_text(report: Report, width: int = 110) -> str:
         for detail in report.resistance.action_details:
             console.print(f"  ! {detail.text}" + ("" if detail.confirmed else " [unconfirmed]"))
     for prediction in report.model.predictions[:5]:
-        console.print(f"Model hypothesis: {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})")
+        console.print(
+            f"Model hypothesis: {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})"
+        )
     for dose_action in report.safety:
-        dose = f", next dose {dose_action.next_dose_mg_per_kg:g} mg/kg" if dose_action.next_dose_mg_per_kg is not None else ""
+        dose = (
+            f", next dose {dose_action.next_dose_mg_per_kg:g} mg/kg"
+            if dose_action.next_dose_mg_per_kg is not None
+            else ""
+        )
         flag = "" if dose_action.confirmed else " [unconfirmed]"
         console.print(
             f"Safety: {dose_action.drug} {dose_action.event} grade {dose_action.grade}: "

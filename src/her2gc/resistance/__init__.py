@@ -33,7 +33,6 @@ from her2gc.resistance.ctdna import CtdnaAssessment, assess_ctdna, ctdna_actions
 TRIAL_ONLY_ACTION = "investigational_strategy_trial_only"
 
 
-
 @dataclass
 class _Match:
     """What matched one mechanism: finding labels, and whether anything beyond ncRNA did."""
@@ -51,11 +50,11 @@ class _Match:
 
 def _indicator_accepts(indicator: GeneIndicator, source: str, copy_number: float | None) -> bool:
     """Sample source and copy-number floor of an indicator (mechanisms.yaml)."""
-    if indicator.source != "any" and indicator.source != source:
+    if indicator.source not in ("any", source):
         return False
-    if indicator.min_copy_number is not None and (copy_number is None or copy_number < indicator.min_copy_number):
-        return False
-    return True
+    return not (
+        indicator.min_copy_number is not None and (copy_number is None or copy_number < indicator.min_copy_number)
+    )
 
 
 def _alteration_label(alteration: Alteration) -> str:
@@ -68,7 +67,9 @@ def _match_alterations(case: Case, kb: ResistanceKnowledge, matches: dict[str, _
     for alteration in case.alterations:
         for mechanism_id, indicator in kb.index.hits(alteration.gene, alteration.kind, alteration.protein_change):
             if _indicator_accepts(indicator, alteration.source, alteration.copy_number):
-                matches.setdefault(mechanism_id, _Match()).add(_alteration_label(alteration), confirmed=indicator.confirmed)
+                matches.setdefault(mechanism_id, _Match()).add(
+                    _alteration_label(alteration), confirmed=indicator.confirmed
+                )
     for point in case.ctdna:
         for variant in point.variants:
             if variant.vaf <= 0:
@@ -138,7 +139,9 @@ def _match_ncrna(
         if not linked:
             standalone.append((entry, finding.direction))
         basis = "" if entry.direction_basis == "stated" else " (direction inferred from its sensitising effect)"
-        conclusion = f"{entry.name} {finding.direction}: preclinical hypothesis via {entry.pathway}{basis}; {entry.tumour_note}"
+        conclusion = (
+            f"{entry.name} {finding.direction}: preclinical hypothesis via {entry.pathway}{basis}; {entry.tumour_note}"
+        )
         trace.append(_ncrna_trace(label, conclusion, entry, confirmed=entry.direction_basis == "stated"))
     return standalone
 
@@ -155,8 +158,12 @@ def _strategies(strategies: Iterable[Strategy], order: Sequence[str]) -> list[Re
             description += " [unconfirmed]"
         result.append(
             ReportStrategy(
-                id=strategy.id, description=description, drugs=list(strategy.drugs), status=strategy.status,
-                escat=strategy.escat, sources=list(strategy.sources),
+                id=strategy.id,
+                description=description,
+                drugs=list(strategy.drugs),
+                status=strategy.status,
+                escat=strategy.escat,
+                sources=list(strategy.sources),
             )
         )
     return result
@@ -171,24 +178,39 @@ def _affected(affects: Iterable[Affect]) -> list[str]:
     return names
 
 
-def _mechanism_finding(mechanism: Mechanism, match: _Match, kb: ResistanceKnowledge, order: Sequence[str]) -> MechanismFinding:
+def _mechanism_finding(
+    mechanism: Mechanism, match: _Match, kb: ResistanceKnowledge, order: Sequence[str]
+) -> MechanismFinding:
     """A matched mechanism; matched by ncRNA alone, it takes the ncRNA findings' level whatever its own."""
     ncrna = kb.evidence_levels.ncrna_findings
     level = mechanism.resistance_level if match.non_ncrna else ncrna.level
     setting = mechanism.evidence_setting if match.non_ncrna else ncrna.evidence_setting
     return MechanismFinding(
-        id=mechanism.id, name=mechanism.name, class_=mechanism.class_, alterations=list(match.labels), level=level,
-        evidence_setting=setting, affects=_affected(mechanism.affects), strategies=_strategies(mechanism.strategies, order),
+        id=mechanism.id,
+        name=mechanism.name,
+        class_=mechanism.class_,
+        alterations=list(match.labels),
+        level=level,
+        evidence_setting=setting,
+        affects=_affected(mechanism.affects),
+        strategies=_strategies(mechanism.strategies, order),
         sources=list(mechanism.sources),
     )
 
 
-def _ncrna_finding(entry: NcrnaEntry, direction: str, kb: ResistanceKnowledge, order: Sequence[str]) -> MechanismFinding:
+def _ncrna_finding(
+    entry: NcrnaEntry, direction: str, kb: ResistanceKnowledge, order: Sequence[str]
+) -> MechanismFinding:
     ncrna = kb.evidence_levels.ncrna_findings
     return MechanismFinding(
-        id=f"ncrna_{entry.id}", name=f"{entry.name} {direction}: {entry.pathway} (ncRNA, preclinical hypothesis)",
-        class_=entry.mechanism_class, alterations=[f"{entry.name} {direction}"], level=ncrna.level,
-        evidence_setting=ncrna.evidence_setting, affects=_affected(entry.affects), strategies=_strategies(entry.strategies, order),
+        id=f"ncrna_{entry.id}",
+        name=f"{entry.name} {direction}: {entry.pathway} (ncRNA, preclinical hypothesis)",
+        class_=entry.mechanism_class,
+        alterations=[f"{entry.name} {direction}"],
+        level=ncrna.level,
+        evidence_setting=ncrna.evidence_setting,
+        affects=_affected(entry.affects),
+        strategies=_strategies(entry.strategies, order),
         sources=list(entry.sources),
     )
 
@@ -206,7 +228,9 @@ def _mechanism_trace(finding: MechanismFinding, mechanism: Mechanism, match: _Ma
     )
 
 
-def _section_actions(ctdna_action_ids: list[str], findings: list[MechanismFinding], kb: ResistanceKnowledge) -> list[str]:
+def _section_actions(
+    ctdna_action_ids: list[str], findings: list[MechanismFinding], kb: ResistanceKnowledge
+) -> list[str]:
     """ctDNA actions, then the matched mechanisms' actions, then the trial-only note when it applies."""
     ids = list(ctdna_action_ids)
     for finding in findings:
@@ -237,7 +261,9 @@ def assess_resistance(
     ctdna = assess_ctdna(case, kb.ctdna_patterns)
     matches: dict[str, _Match] = {}
     _match_alterations(case, kb, matches)
-    _match_events(kb, {"loss_after_therapy": her2_loss_after_therapy, "heterogeneous": her2_heterogeneous}, ctdna, matches)
+    _match_events(
+        kb, {"loss_after_therapy": her2_loss_after_therapy, "heterogeneous": her2_heterogeneous}, ctdna, matches
+    )
     standalone = _match_ncrna(case, kb, matches, warnings, trace)
     findings: list[MechanismFinding] = []
     for mechanism in kb.mechanisms:
@@ -275,7 +301,9 @@ def assess_resistance(
     )
 
 
-def mechanism_ids_for(gene: str, kind: str, protein_change: str | None, kb_resistance: ResistanceKnowledge) -> list[str]:
+def mechanism_ids_for(
+    gene: str, kind: str, protein_change: str | None, kb_resistance: ResistanceKnowledge
+) -> list[str]:
     """Mechanism ids an alteration can indicate (``her2gc annotate``): an O(1) index lookup.
 
     Sample source and copy-number floors are not applied: an annotation row is one

@@ -14,8 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from her2gc.case import Alteration, Case, CtdnaPoint
-from her2gc.protein import normalise_protein_change_lenient as normalise_protein_change
 from her2gc.kb.schema_resistance import CtdnaPattern, CtdnaPatternId, CtdnaRules
+from her2gc.protein import normalise_protein_change_lenient as normalise_protein_change
 from her2gc.report import TraceItem
 
 PlasmaKey = tuple[str, str]  # (gene, protein change or alteration kind)

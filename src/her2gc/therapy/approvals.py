@@ -13,7 +13,6 @@ from her2gc.kb.schema import Approval
 from her2gc.kb.schema_rules import Ranking
 
 
-
 @dataclass(frozen=True)
 class PatientFacts:
     """What approval conditions and recommendation rules read about the patient."""
@@ -33,18 +32,26 @@ def unmet_conditions(approval: Approval, patient: PatientFacts) -> list[str]:
     conditions = approval.conditions
     if conditions.pdl1_cps_min is not None:
         if patient.pdl1_cps is None:
-            reasons.append(f"the {approval.region} approval requires PD-L1 CPS >= {conditions.pdl1_cps_min:g}; CPS not reported")
+            reasons.append(
+                f"the {approval.region} approval requires PD-L1 CPS >= {conditions.pdl1_cps_min:g}; CPS not reported"
+            )
         elif patient.pdl1_cps < conditions.pdl1_cps_min:
-            reasons.append(f"the {approval.region} approval requires PD-L1 CPS >= {conditions.pdl1_cps_min:g}; CPS is {patient.pdl1_cps:g}")
+            reasons.append(
+                f"the {approval.region} approval requires PD-L1 CPS >= {conditions.pdl1_cps_min:g}; CPS is {patient.pdl1_cps:g}"
+            )
     if conditions.her2 is not None:
         status = "positive" if patient.her2_binary == "positive" else patient.her2_tier
         if status not in conditions.her2:
-            reasons.append(f"the {approval.region} approval covers HER2 {', '.join(conditions.her2)}; patient is {status}")
+            reasons.append(
+                f"the {approval.region} approval covers HER2 {', '.join(conditions.her2)}; patient is {status}"
+            )
     if conditions.prior_drugs_any and not patient.prior_drugs & set(conditions.prior_drugs_any):
         reasons.append(f"the {approval.region} approval requires prior {' or '.join(conditions.prior_drugs_any)}")
     prior_regimens = patient.decision_line - 1
     if conditions.min_prior_regimens is not None and prior_regimens < conditions.min_prior_regimens:
-        reasons.append(f"the {approval.region} approval requires >= {conditions.min_prior_regimens} prior regimens; {prior_regimens} given")
+        reasons.append(
+            f"the {approval.region} approval requires >= {conditions.min_prior_regimens} prior regimens; {prior_regimens} given"
+        )
     return reasons
 
 
