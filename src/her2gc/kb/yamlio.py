@@ -4,7 +4,6 @@ use: a process that starts from the validated snapshot never needs it."""
 
 from __future__ import annotations
 
-import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ class YamlSyntaxError(ValueError):
         self.line = line
 
 
-@functools.cache
 def safe_loader() -> Any:
     import yaml
 
