@@ -69,7 +69,12 @@ def _modules() -> dict[str, Module]:
                 continue
             if isinstance(node, ast.Import):
                 module.imports.update(a.name for a in node.names if a.name.startswith("her2gc"))
-            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("her2gc") and node.level == 0:
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("her2gc")
+                and node.level == 0
+            ):
                 module.imports.update(_resolve(node.module, [a.name for a in node.names], known))
     return found
 
@@ -87,7 +92,10 @@ def _parents(name: str) -> set[str]:
 
 
 def test_no_import_circle() -> None:
-    graph = {name: {i for i in m.imports if i in MODULES and i != name and i not in _parents(name)} for name, m in MODULES.items()}
+    graph = {
+        name: {i for i in m.imports if i in MODULES and i != name and i not in _parents(name)}
+        for name, m in MODULES.items()
+    }
     state: dict[str, int] = {}
 
     def visit(node: str, path: list[str]) -> None:
@@ -126,7 +134,9 @@ def test_no_process_pool_below_the_edges() -> None:
             continue
         for node in ast.walk(module.tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+                names = [a.name for a in node.names] + (
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+                )
                 hits = [n for n in names if n.split(".")[0] in PROCESS_NAMES or n in PROCESS_NAMES]
                 offenders += [f"{name}:{node.lineno} imports {h}" for h in hits]
             elif isinstance(node, ast.Attribute) and node.attr in PROCESS_NAMES:

@@ -16,7 +16,6 @@ from her2gc.case import Case
 from her2gc.errors import InputError
 from her2gc.her2 import assess_her2
 from her2gc.kb.base import KnowledgeBase
-from her2gc.model import model_section
 from her2gc.report import (
     GeneratedBy,
     Her2Status,
@@ -118,6 +117,13 @@ def normalised_case(case: Case, kb: KnowledgeBase) -> Case:
         raise InputError(validation_message(exc, f"case {case.patient_id}")) from None
 
 
+def _model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Runtime, top: int) -> ModelSection:
+    # The model step brings the logical-model engine; imported when a report asks for it.
+    from her2gc.model import model_section
+
+    return model_section(case, her2, kb, runtime, top=top)
+
+
 def evaluate(
     case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None, *, runtime: Runtime | None = None
 ) -> Report:
@@ -143,7 +149,7 @@ def evaluate(
         resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), kb.drug_classes, resistance),
         runtime=runtime,
     )
-    model = model_section(case, her2, kb, runtime, top=options.model_top) if options.with_model else None
+    model = _model_section(case, her2, kb, runtime, options.model_top) if options.with_model else None
     safety, safety_warnings = manage_adverse_events(case, kb.safety)
     notes, notes_sources = _clinical_notes(case, matching_tier(her2), kb)
     warnings = [*safety_warnings, *resistance.warnings]

@@ -12,13 +12,22 @@ Callers own the caches (:class:`SolverCache`) and any executor.
 
 from __future__ import annotations
 
-from her2gc.network.bnet import LogicalModel, load_bnet
-from her2gc.network.draw import draw
-from her2gc.network.druglogics import screen_bnet
-from her2gc.network.engine import SolverCache, trap_space_attractors
-from her2gc.network.results import Prediction, ScreenResult
-from her2gc.network.sbml import to_sbml_qual
-from her2gc.network.screen import ScreenSetup, run_screen
+import importlib
+from typing import Any
+
+_LAZY = {
+    "LogicalModel": "her2gc.network.bnet",
+    "load_bnet": "her2gc.network.bnet",
+    "draw": "her2gc.network.draw",
+    "screen_bnet": "her2gc.network.druglogics",
+    "SolverCache": "her2gc.network.engine",
+    "trap_space_attractors": "her2gc.network.engine",
+    "Prediction": "her2gc.network.results",
+    "ScreenResult": "her2gc.network.results",
+    "to_sbml_qual": "her2gc.network.sbml",
+    "ScreenSetup": "her2gc.network.screen",
+    "run_screen": "her2gc.network.screen",
+}
 
 __all__ = [
     "LogicalModel",
@@ -33,3 +42,10 @@ __all__ = [
     "to_sbml_qual",
     "trap_space_attractors",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'her2gc.network' has no attribute '{name}'")
+    return getattr(importlib.import_module(module), name)

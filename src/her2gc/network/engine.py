@@ -28,22 +28,20 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
-
-import biodivine_aeon as aeon
-import networkx as nx
-from biobalm.petri_net_translation import (
-    network_to_petrinet,
-    place_to_variable,
-    variable_to_place,
-)
-from biobalm.trappist_core import trappist
 
 from her2gc.errors import ComputationLimitError, InputError
 from her2gc.network.expr import evaluate, to_text
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from her2gc.network.bnet import LogicalModel
+
+# The solvers (biobalm, clingo, biodivine-aeon, networkx) are imported by the functions that
+# call them: many perturbations are decided by percolation alone, and a command that never
+# reaches a solver does not pay for loading it.
 
 Attractor = Mapping[str, int | None]
 DEFAULT_CACHE_SIZE = 65536
@@ -125,16 +123,24 @@ class _Transition:
     reads: tuple[tuple[str, int], ...]
 
 
-@dataclass(frozen=True)
 class _Compiled:
-    """Per-model structures built once: who reads whom, and the Petri-net encoding."""
+    """Per-model structures built once: who reads whom (for percolation), and the
+    Petri-net encoding the solver needs (built on first use: percolation alone never does)."""
 
-    readers: Mapping[str, tuple[str, ...]]
-    transitions: tuple[_Transition, ...]
+    def __init__(self, model: LogicalModel, readers: Mapping[str, tuple[str, ...]]) -> None:
+        self.model = model
+        self.readers = readers
+
+    @cached_property
+    def transitions(self) -> tuple[_Transition, ...]:
+        return _petri_transitions(self.model)
 
 
 def _petri_transitions(model: LogicalModel) -> tuple[_Transition, ...]:
     """The model's Petri-net encoding (biobalm: implicants of each update), as plain tuples."""
+
+    import biodivine_aeon as aeon
+    from biobalm.petri_net_translation import network_to_petrinet, place_to_variable
 
     net = network_to_petrinet(aeon.BooleanNetwork.from_bnet(model.to_bnet()).infer_valid_graph())
     transitions = []
@@ -156,9 +162,7 @@ def _compile(model: LogicalModel) -> _Compiled:
     for node in model.nodes:
         for regulator in model.regulators(node):
             readers[regulator].append(node)
-    return _Compiled(
-        readers={node: tuple(nodes) for node, nodes in readers.items()}, transitions=_petri_transitions(model)
-    )
+    return _Compiled(model, {node: tuple(nodes) for node, nodes in readers.items()})
 
 
 def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache | None = None) -> dict[str, int]:
@@ -197,6 +201,9 @@ def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str,
     always hold there. What remains is the encoding of the reduced network.
     """
 
+    import networkx as nx
+    from biobalm.petri_net_translation import variable_to_place
+
     net = nx.DiGraph()
     for var in free:
         net.add_node(variable_to_place(var, positive=True), kind="place")
@@ -221,6 +228,8 @@ def _solve_remainder(
     model: LogicalModel, state: Mapping[str, int], free: list[str], compiled: _Compiled
 ) -> tuple[dict[str, int], ...]:
     """Minimal trap spaces inside the subspace ``state``, by biobalm's Trappist solver."""
+
+    from biobalm.trappist_core import trappist
 
     net = _reduced_petri_net(compiled.transitions, state, free)
     spaces = trappist(net, problem="min")
@@ -333,6 +342,8 @@ def reachable_attractors(
             f"{model.name}: exact reachability is limited to {max_nodes} nodes "
             f"(the model has {len(model.nodes)}); use the trap-space analysis instead"
         )
+    import biodivine_aeon as aeon
+
     network = aeon.BooleanNetwork.from_bnet(_perturbed_bnet(model, overrides)).infer_valid_graph()
     graph = aeon.AsynchronousGraph(network)
     start = {**initial, **overrides}
