@@ -155,7 +155,7 @@ def draw(
     ] = None,
 ) -> None:
     """Draw the HER2 model (SVG, Graphviz) with altered nodes and drug targets marked."""
-    from her2gc.network import draw as run_draw
+    from her2gc.network.draw import draw as run_draw
 
     kb, model = _kb_and_model()
     alterations = [parse_alteration(a) for a in alteration or []]

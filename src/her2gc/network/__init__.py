@@ -5,7 +5,7 @@
     run_screen(setup, base, max_drugs)   every drug and combination of a panel
     screen_bnet(bnet, panel, outputs)    the same screen with DrugLogics files
     to_sbml_qual(model, path)            export to SBML-qual (GINsim, Cell Collective)
-    draw(model, altered, targets, ...)   SVG drawing through Graphviz
+    draw.draw(model, altered, targets, ...)   SVG drawing through Graphviz
 
 Callers own the caches (:class:`SolverCache`) and any executor.
 """
@@ -18,7 +18,6 @@ from typing import Any
 _LAZY = {
     "LogicalModel": "her2gc.network.bnet",
     "load_bnet": "her2gc.network.bnet",
-    "draw": "her2gc.network.draw",
     "screen_bnet": "her2gc.network.druglogics",
     "SolverCache": "her2gc.network.engine",
     "trap_space_attractors": "her2gc.network.engine",
@@ -35,7 +34,6 @@ __all__ = [
     "ScreenResult",
     "ScreenSetup",
     "SolverCache",
-    "draw",
     "load_bnet",
     "run_screen",
     "screen_bnet",
