@@ -26,16 +26,14 @@ from pydantic import (
 )
 
 from her2gc.kb.vocabulary import Vocabulary, fold_drug_name, fold_gene_symbol
+from her2gc.terms import AlterationKind, IhcScore, Region
 
 CASE_SCHEMA = "her2gc.case/1"
 
-Region = Literal["US", "EU", "CN", "JP"]
-IhcScore = Literal["0", "1+", "2+", "3+"]
 Specimen = Literal["biopsy", "resection", "cytology"]
 TestSetting = Literal["diagnosis", "post_progression"]
 Intensity = Literal["none", "faint", "weak_moderate", "strong"]
 StainPattern = Literal["complete", "basolateral", "lateral", "partial"]
-AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
 SampleSource = Literal["tissue", "plasma"]
 Response = Literal["CR", "PR", "SD", "PD", "NE"]
 StopReason = Literal["progression", "toxicity", "completed", "other"]

@@ -29,6 +29,7 @@ from her2gc.report import (
 from her2gc.resistance import assess_resistance, cautions_for_regimen
 from her2gc.runtime import Runtime, default_runtime
 from her2gc.safety import manage_adverse_events
+from her2gc.terms import REGIONS
 from her2gc.therapy import matching_tier, options_for_line
 from her2gc.validation import validation_message
 
@@ -48,8 +49,8 @@ def _region(case: Case, options: EvaluationOptions) -> str:
     region = options.region or case.region
     if region is None:
         raise InputError("case.region: required (set region: US, EU, CN or JP in the case, or pass --region)")
-    if region not in ("US", "EU", "CN", "JP"):
-        raise InputError(f"--region: '{region}' is not one of US, EU, CN, JP")
+    if region not in REGIONS:
+        raise InputError(f"--region: '{region}' is not one of {', '.join(REGIONS)}")
     return region
 
 

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Region = Literal["US", "EU", "CN", "JP"]
-CscoTier = Literal["high", "medium", "low", "none"]
+from her2gc.terms import CscoTier, Region
+
 Escat = Literal["I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV", "V", "X", "not_applicable"]
 EvidenceSetting = Literal["clinical_gastric", "clinical_other_tumour", "preclinical", "model_prediction"]
 ApprovalStatus = Literal["approved", "conditional", "not_approved", "trial_only"]

@@ -23,8 +23,8 @@ from pydantic import (
 
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb.yamlio import YamlSyntaxError, read_yaml
+from her2gc.terms import AlterationKind
 
-AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
 DrugEffect = Literal[
     "ecd_antibody",
     "bispecific_antibody",

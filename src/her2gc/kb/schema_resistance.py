@@ -23,35 +23,8 @@ from her2gc.kb.resistance_index import AlterationIndex, Hotspots, build_alterati
 from her2gc.kb.schema import Escat, EvidenceSetting
 from her2gc.kb.schema_genomics import Hotspot
 from her2gc.kb.validate import read_file, validate, validate_list
+from her2gc.terms import AlterationKind, MechanismClass, NcrnaClass
 
-# Mirrors her2gc.case.AlterationKind (a test keeps the two equal); kb does not import case.
-AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
-MechanismClass = Literal[
-    "on_target",
-    "bypass_receptor",
-    "downstream",
-    "cell_cycle",
-    "emt",
-    "metabolism",
-    "immune_escape",
-    "stemness",
-    "heterogeneity",
-]
-# ncRNA axes also act through cell death and epigenetic networks, which no gene-level mechanism covers.
-NcrnaClass = Literal[
-    "on_target",
-    "bypass_receptor",
-    "downstream",
-    "cell_cycle",
-    "emt",
-    "metabolism",
-    "immune_escape",
-    "stemness",
-    "heterogeneity",
-    "cell_death",
-    "epigenetic_network",
-    "unspecified",
-]
 StrategyStatus = Literal["approved", "in_trials", "preclinical"]
 CtdnaPatternId = Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"]
 Direction = Literal["up", "down"]

@@ -9,8 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CscoTier = Literal["high", "medium", "low", "none"]
-IhcScore = Literal["0", "1+", "2+", "3+"]
+from her2gc.terms import IhcScore
 
 
 class _Entry(BaseModel):
