@@ -67,6 +67,37 @@ def _timed_processes(code: str, runs: int) -> tuple[list[float], list[list[float
         return first, [one() for _ in range(runs)]
 
 
+EXAMPLE = REPO / "examples" / "her2_positive_second_line.yaml"
+
+
+def _wall(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, capture_output=True, check=True, env=env)
+    return time.perf_counter() - start
+
+
+def command_line(runs: int) -> None:
+    """``her2gc evaluate`` on the shipped example as a whole process, interleaved with the
+    anchor the issue names (``python -c "import pydantic, yaml"``), both with a warm snapshot."""
+    import shutil
+
+    her2gc = shutil.which("her2gc")
+    argv = [her2gc] if her2gc else [sys.executable, "-m", "her2gc.cli"]
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "HER2GC_CACHE_DIR": cache}
+        subprocess.run([*argv, "evaluate", str(EXAMPLE)], capture_output=True, check=True, env=env)  # writes the snapshot
+        anchor, full, no_model = [], [], []
+        for _ in range(runs):
+            anchor.append(_wall([sys.executable, "-c", "import pydantic, yaml"], env))
+            full.append(_wall([*argv, "evaluate", str(EXAMPLE)], env))
+            no_model.append(_wall([*argv, "evaluate", "--no-model", str(EXAMPLE)], env))
+    base = statistics.median(anchor)
+    print(f'anchor python -c "import pydantic, yaml": median {base * 1000:.0f} ms ({runs} runs, interleaved)')
+    for label, values in (("her2gc evaluate EXAMPLE", full), ("her2gc evaluate --no-model EXAMPLE", no_model)):
+        median = statistics.median(values)
+        print(f"{label}: median {median * 1000:.0f} ms, {median / base:.2f} x the anchor")
+
+
 def warm(n: int, with_model: bool) -> list[float]:
     import her2gc
     from her2gc.engine import EvaluationOptions
@@ -90,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--cold-runs", type=int, default=21)
+    parser.add_argument("--cli-runs", type=int, default=11, help="whole-process runs of her2gc evaluate")
     args = parser.parse_args()
     package = compile_package()
     print(f"package: {package} (bytecode compiled); python {sys.version.split()[0]}")
@@ -105,6 +137,7 @@ def main() -> None:
     print(
         f"  phases (medians): pydantic {pydantic_ms:.1f} ms, schema classes + loader {schema_ms:.1f} ms, snapshot load {load_ms:.1f} ms"
     )
+    command_line(args.cli_runs)
     for with_model in (True, False):
         timings = warm(args.n, with_model)
         label = "with model section (cached profiles)" if with_model else "without model section"

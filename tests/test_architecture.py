@@ -161,7 +161,10 @@ def test_steps_stay_in_their_layer() -> None:
 @pytest.mark.parametrize(
     ("layer", "may_import"),
     [
-        ("her2gc.kb", ("her2gc.kb", "her2gc.errors", "her2gc._version", "her2gc._gc", "her2gc.protein", "her2gc.terms")),
+        (
+            "her2gc.kb",
+            ("her2gc.kb", "her2gc.errors", "her2gc._version", "her2gc._gc", "her2gc.protein", "her2gc.terms"),
+        ),
         ("her2gc.network", ("her2gc.network", "her2gc.errors", "her2gc.input_files")),
         ("her2gc.report", ()),
         ("her2gc.case", ("her2gc.kb.vocabulary", "her2gc.terms")),

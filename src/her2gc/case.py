@@ -8,11 +8,11 @@ normalises any case read without one before it evaluates it, so every step sees 
 spelling.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would compile every field's annotation
+# string again at import, which costs start-up time on every command.
 import datetime as dt
 import itertools
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -86,7 +86,7 @@ class IhcReading(_Frozen):
     largest_cluster_cells: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _score_or_reading(self) -> IhcReading:
+    def _score_or_reading(self) -> Self:
         if self.score is None and (
             self.intensity is None or (self.percent_cells is None and self.largest_cluster_cells is None)
         ):
@@ -105,7 +105,7 @@ class IshResult(_Frozen):
     )
 
     @model_validator(mode="after")
-    def _some_result(self) -> IshResult:
+    def _some_result(self) -> Self:
         if self.ratio is None and self.her2_signals_per_cell is None and self.reported_result is None:
             raise ValueError("give ratio, her2_signals_per_cell or reported_result")
         return self
@@ -121,7 +121,7 @@ class Her2Test(_Frozen):
     site: str | None = Field(default=None, description="primary or metastatic site sampled")
 
     @model_validator(mode="after")
-    def _has_result(self) -> Her2Test:
+    def _has_result(self) -> Self:
         if self.ihc is None and self.ish is None:
             raise ValueError("a HER2 test needs ihc or ish")
         return self
@@ -143,7 +143,7 @@ class Tumour(_Frozen):
         return text
 
     @model_validator(mode="after")
-    def _code_matches_site(self) -> Tumour:
+    def _code_matches_site(self) -> Self:
         expected = {"STAD": "stomach", "GEJ": "gej", "ESCA": "oesophagus"}
         if self.oncotree_code is not None and expected[self.oncotree_code] != self.site:
             raise ValueError(
@@ -172,7 +172,7 @@ class TreatmentLine(_Frozen):
     stop_reason: StopReason | None = None
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> TreatmentLine:
+    def _dates_in_order(self) -> Self:
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -259,7 +259,7 @@ class AdverseEvent(_Frozen):
     )
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> AdverseEvent:
+    def _dates_in_order(self) -> Self:
         if self.onset and self.resolved and self.resolved < self.onset:
             raise ValueError(f"resolved {self.resolved} is before onset {self.onset}")
         return self
@@ -329,7 +329,7 @@ class Case(_Frozen):
     _vocabulary_id: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _remember_vocabulary(self, info: ValidationInfo) -> Case:
+    def _remember_vocabulary(self, info: ValidationInfo) -> Self:
         vocabulary = _vocabulary(info)
         self._vocabulary_id = vocabulary.id if vocabulary is not None else None
         return self

@@ -4,8 +4,8 @@ Every section carries the trace of the rules that produced it, so a reader can a
 both "why this option" and "why not that one".
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pydantic would compile every field's annotation
+# string again at import, which costs start-up time on every command.
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field

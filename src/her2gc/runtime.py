@@ -7,14 +7,25 @@ knowledge-base versions. The edges make a :class:`Runtime` and pass it in: the c
 line may give it a process pool for model screens, a server thread or a Dask task gives
 none (or its own). :func:`default_runtime` is the one process-wide instance the Python
 API uses when no runtime is passed.
+
+An edge may also give a folder (``disk_cache``): results that are costly and repeat across
+processes (a model screen per alteration profile) are then kept there as JSON, each file
+carrying the sha256 of its content, checked on every read; a file that does not match is
+ignored and rewritten. The command line uses the user's cache folder, as the knowledge-base
+snapshot does.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
+import json
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from her2gc.network.engine import Lru, SolverCache
 
@@ -29,8 +40,10 @@ class Runtime:
         executor: concurrent.futures.Executor | None = None,
         workers: int = 2,
         cache_size: int = 8192,
+        disk_cache: Path | None = None,
     ) -> None:
         self.executor = executor
+        self.disk_cache = disk_cache
         self.workers = workers
         self.solver = SolverCache()
         self._memo = Lru(cache_size)
@@ -45,6 +58,33 @@ class Runtime:
             self._memo.put(key, found)
         return found  # type: ignore[return-value]
 
+    def persistent(
+        self, key: Hashable, compute: Callable[[], T], encode: Callable[[T], Any], decode: Callable[[Any], T]
+    ) -> T:
+        """Like :meth:`memo`, and also kept in ``disk_cache`` (JSON) when the runtime has one.
+
+        ``key`` must name everything the result depends on (package and knowledge-base
+        versions included); ``encode``/``decode`` turn the result into JSON data and back.
+        """
+        return self.memo(key, lambda: self._from_disk(key, compute, encode, decode))
+
+    def _from_disk(
+        self, key: Hashable, compute: Callable[[], T], encode: Callable[[T], Any], decode: Callable[[Any], T]
+    ) -> T:
+        if self.disk_cache is None:
+            return compute()
+        name = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:40]
+        path = self.disk_cache / f"{name}.json"
+        found = _read_checked(path)
+        if found is not None:
+            try:
+                return decode(found)
+            except (ValueError, TypeError, KeyError):
+                pass  # a wrongly shaped entry is recomputed and rewritten
+        result = compute()
+        _write_checked(path, encode(result))
+        return result
+
     def singleton(self, key: Hashable, build: Callable[[], T]) -> T:
         """One object per ``key`` for the runtime's life (e.g. a model per knowledge base)."""
         with self._lock:
@@ -53,6 +93,31 @@ class Runtime:
                 found = build()
                 self._singletons[key] = found
         return found  # type: ignore[return-value]
+
+
+def _read_checked(path: Path) -> Any:
+    """The JSON data of a cache file whose content matches its recorded sha256, else None."""
+    try:
+        wrapper = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(wrapper, dict) or "sha256" not in wrapper or "data" not in wrapper:
+        return None
+    body = json.dumps(wrapper["data"], sort_keys=True, separators=(",", ":"))
+    return wrapper["data"] if hashlib.sha256(body.encode()).hexdigest() == wrapper["sha256"] else None
+
+
+def _write_checked(path: Path, data: Any) -> None:
+    """Write atomically; a read-only or full disk only costs speed."""
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    text = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "data": data}, sort_keys=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except OSError:
+        return
 
 
 _DEFAULT: Runtime | None = None

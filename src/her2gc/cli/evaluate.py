@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from her2gc.errors import InputError
+
+if TYPE_CHECKING:
+    from her2gc.runtime import Runtime
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -20,6 +23,16 @@ def write_output(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{output}: cannot write ({exc.strerror or exc})") from None
+
+
+def command_line_runtime() -> Runtime:
+    """A runtime that keeps model screens in the user's cache folder, beside the knowledge-base
+    snapshot (``HER2GC_CACHE_DIR``; ``off`` keeps nothing), so a profile seen before costs no screen."""
+    from her2gc.kb.snapshot import cache_dir
+    from her2gc.runtime import Runtime
+
+    folder = cache_dir()
+    return Runtime(disk_cache=folder / "model-screens" if folder is not None else None)
 
 
 def evaluate(
@@ -71,5 +84,5 @@ def evaluate(
     options = EvaluationOptions(
         region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model
     )
-    report = run_evaluation(case, kb, options)
+    report = run_evaluation(case, kb, options, runtime=command_line_runtime())
     write_output(render(report, output_format), output)

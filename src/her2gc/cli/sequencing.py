@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from her2gc.case import Case
 from her2gc.errors import InputError
 
 if TYPE_CHECKING:
+    from her2gc.case import Case
     from her2gc.kb.base import KnowledgeBase
     from her2gc.readers.sequencing import SequencingInputs
 

@@ -55,9 +55,9 @@ def _index(items: Iterable[Any], key: str, kind: str) -> dict[str, Any]:
 
 
 def fingerprint(data_dir: Path) -> str:
-    """sha256 over every data file's name and bytes, in name order."""
+    """sha256 over every data file's name and bytes (the YAML files and the logical model), in name order."""
     digest = hashlib.sha256()
-    for path in sorted(data_dir.glob("*.yaml")):
+    for path in sorted([*data_dir.glob("*.yaml"), *data_dir.glob("*.bnet")]):
         digest.update(path.name.encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())

@@ -6,18 +6,34 @@ caution or a trial idea, never a ranked option.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from her2gc._version import __version__
 from her2gc.case import Case
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb.base import KnowledgeBase
-from her2gc.model.annotated import AnnotatedModel
 from her2gc.report import Her2Status, ModelSection, TraceItem
 from her2gc.runtime import Runtime
+
+if TYPE_CHECKING:
+    from her2gc.model.annotated import AnnotatedModel
 
 __all__ = ["AnnotatedModel", "annotated_model", "her2_profile", "model_section"]
 
 
+def __getattr__(name: str) -> Any:
+    # The logical-model engine is imported when a screen must run, not when a stored one is read.
+    if name == "AnnotatedModel":
+        from her2gc.model.annotated import AnnotatedModel
+
+        return AnnotatedModel
+    raise AttributeError(f"module 'her2gc.model' has no attribute '{name}'")
+
+
 def annotated_model(kb: KnowledgeBase, runtime: Runtime) -> AnnotatedModel:
     """The knowledge base's logical model with its annotations, built once per runtime."""
+    from her2gc.model.annotated import AnnotatedModel
+
     annotations, text = kb.model, kb.model_bnet
     if annotations is None or text is None:
         raise KnowledgeBaseError("the knowledge base has no model.yaml")
@@ -73,5 +89,10 @@ def model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Runt
     section is computed once per runtime.
     """
     profile = tuple(sorted({(a.gene, a.kind) for a in case.alterations} | set(her2_profile(her2))))
-    model = annotated_model(kb, runtime)
-    return runtime.memo(("model_section", kb.sha256, profile, top), lambda: _screened(model, profile, top, runtime))
+    key = ("model_section", __version__, kb.sha256, profile, top)
+    return runtime.persistent(
+        key,
+        lambda: _screened(annotated_model(kb, runtime), profile, top, runtime),
+        encode=lambda section: section.model_dump(mode="json"),
+        decode=ModelSection.model_validate,
+    )
