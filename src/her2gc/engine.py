@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from her2gc._version import __version__
 from her2gc.case import Case
+from her2gc.consistency import read_case_consistency
 from her2gc.errors import InputError
 from her2gc.her2 import assess_her2
 from her2gc.kb.base import KnowledgeBase
@@ -25,12 +26,13 @@ from her2gc.report import (
     ResistanceSection,
     SafetyAction,
     SourceRef,
+    Statement,
 )
 from her2gc.resistance import assess_resistance, cautions_for_regimen
 from her2gc.runtime import Runtime, default_runtime
 from her2gc.safety import manage_adverse_events
 from her2gc.terms import REGIONS
-from her2gc.therapy import matching_tier, options_for_line
+from her2gc.therapy import matching_tiers, options_for_line
 from her2gc.validation import validation_message
 
 
@@ -54,21 +56,19 @@ def _region(case: Case, options: EvaluationOptions) -> str:
     return region
 
 
-def _clinical_notes(case: Case, tier: str, kb: KnowledgeBase) -> tuple[list[str], set[str]]:
-    """Statements the knowledge base attaches to features of the case (MSI-H, CPS < 1), and their sources."""
-    notes: list[str] = []
-    sources: set[str] = set()
+def _clinical_notes(case: Case, tiers: Sequence[str], kb: KnowledgeBase) -> list[Statement]:
+    """Statements the knowledge base attaches to features of the case (MSI-H, CPS < 1)."""
+    notes: list[Statement] = []
     cps = case.pdl1.cps if case.pdl1 else None
     for note in kb.clinical_notes:
         if note.when_msi is not None and case.msi not in note.when_msi:
             continue
         if note.when_pdl1_cps_below is not None and (cps is None or cps >= note.when_pdl1_cps_below):
             continue
-        if note.when_her2_tiers is not None and tier not in note.when_her2_tiers:
+        if note.when_her2_tiers is not None and not set(tiers) & set(note.when_her2_tiers):
             continue
-        notes.append(f"{note.id}: {note.text}" + ("" if note.confirmed else " [unconfirmed]"))
-        sources.update(note.sources)
-    return notes, sources
+        notes.append(Statement(id=note.id, text=note.text, confirmed=note.confirmed, sources=list(note.sources)))
+    return notes
 
 
 def _cited(
@@ -77,14 +77,21 @@ def _cited(
     resistance: ResistanceSection,
     safety: Sequence[SafetyAction],
     model: ModelSection | None,
+    notes: Sequence[Statement],
 ) -> set[str]:
-    """Source ids of everything the report asserts: HER2 rules, offered options,
-    matched mechanisms and their strategies, dose rules and the model."""
+    """Source ids of everything the report asserts: HER2 rules, offered options (their
+    approvals and cautions), matched mechanisms and their strategies, dose rules, the
+    model and the knowledge base's notes."""
     ids: set[str] = set()
     for item in [*her2.trace, *resistance.trace, *(model.trace if model else [])]:
         ids.update(item.sources)
     for option in options:
         ids.update(option.sources)
+        ids.update(option.approval.sources)
+        for caution in option.caution_details:
+            ids.update(caution.sources)
+    for note in notes:
+        ids.update(note.sources)
     for mechanism in resistance.mechanisms:
         ids.update(mechanism.sources)
         for strategy in mechanism.strategies:
@@ -137,6 +144,7 @@ def evaluate(
     runtime = runtime or default_runtime()
     case = normalised_case(case, kb)
     region = _region(case, options)
+    reading = read_case_consistency(case)
     her2 = assess_her2(case, kb.her2_rules, kb.ranking, use_signals_rule=options.ish_signals_rule)
     resistance: ResistanceSection = assess_resistance(
         case, kb.resistance, her2.loss_after_therapy, her2.heterogeneous, kb.ranking.strategy_status_order
@@ -149,11 +157,12 @@ def evaluate(
         level_for=kb.resistance.evidence_levels.oncokb_level_for,
         resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), kb.drug_classes, resistance),
         runtime=runtime,
+        ild_history=reading.ild_history,
     )
     model = _model_section(case, her2, kb, runtime, options.model_top) if options.with_model else None
     safety, safety_warnings = manage_adverse_events(case, kb.safety)
-    notes, notes_sources = _clinical_notes(case, matching_tier(her2), kb)
-    warnings = [*safety_warnings, *resistance.warnings]
+    notes = _clinical_notes(case, matching_tiers(her2), kb)
+    warnings = [*reading.warnings, *safety_warnings, *resistance.warnings]
     generated_by = GeneratedBy(
         package_version=__version__,
         kb_version=kb.version,
@@ -174,5 +183,5 @@ def evaluate(
         warnings=warnings,
         notes=notes,
         trace=therapy.trace,
-        sources=_source_refs(_cited(her2, therapy.options, resistance, safety, model) | notes_sources, kb, runtime),
+        sources=_source_refs(_cited(her2, therapy.options, resistance, safety, model, notes), kb, runtime),
     )

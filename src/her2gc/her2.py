@@ -250,6 +250,7 @@ def assess_her2(case: Case, rules: Her2Rules, ranking: Ranking, use_signals_rule
     return Her2Status(
         binary=current.row.binary,
         csco_tier=current.row.csco_tier,
+        csco_tier_candidates=list(current.row.csco_tier_candidates),
         ihc_score=current.ihc_score,
         ish=current.ish,
         heterogeneous=heterogeneous,

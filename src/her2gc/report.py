@@ -86,14 +86,35 @@ class ApprovalStatus(_Frozen):
 
 class Outcome(_Frozen):
     trial: str
-    analysis: str = "primary"
+    analysis: str | None = Field(default=None, description="only where the source names the analysis")
     subgroup: str = "all"
+    arm_n: int | None = Field(default=None, description="patients in the arm that gave this regimen")
     orr_pct: float | None = None
     pfs_months: float | None = None
     os_months: float | None = None
     os_hr: float | None = None
     os_hr_ci: list[float] | None = None
     pfs_hr: float | None = None
+    printed: dict[str, str] = Field(default_factory=dict, description="each figure as the source prints it")
+
+
+class OptionCaution(_Frozen):
+    """A caution an option carries: what it says, why it is there, and its sources."""
+
+    id: str
+    kind: Literal["recommendation", "approval", "contraindication", "her2", "resistance", "evidence", "safety"]
+    text: str
+    confirmed: bool = True
+    sources: list[str] = Field(default_factory=list)
+
+
+class Statement(_Frozen):
+    """A statement the knowledge base attaches to a feature of the case."""
+
+    id: str
+    text: str
+    confirmed: bool = True
+    sources: list[str] = Field(default_factory=list)
 
 
 class Option(_Frozen):
@@ -105,7 +126,11 @@ class Option(_Frozen):
     approval: ApprovalStatus
     outcomes: list[Outcome] = Field(default_factory=list)
     why: list[str] = Field(default_factory=list)
-    cautions: list[str] = Field(default_factory=list)
+    cautions: list[str] = Field(default_factory=list, description="the texts of caution_details, in order")
+    caution_details: list[OptionCaution] = Field(default_factory=list)
+    missed_primary_endpoint: list[str] = Field(
+        default_factory=list, description="randomised trials of this option that missed their primary endpoint"
+    )
     confirmed: bool = True
     sources: list[str] = Field(default_factory=list)
 
@@ -189,7 +214,7 @@ class Report(_Frozen):
     model: ModelSection = Field(default_factory=ModelSection)
     safety: list[SafetyAction] = Field(default_factory=list)
     warnings: list[Warning] = Field(default_factory=list)
-    notes: list[str] = Field(
+    notes: list[Statement] = Field(
         default_factory=list, description="statements the knowledge base attaches to features of the case"
     )
     trace: list[TraceItem] = Field(

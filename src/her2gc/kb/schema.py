@@ -6,15 +6,17 @@ as the source reports them; ``her2gc kb check`` validates every cross-reference.
 
 # No `from __future__ import annotations` here: pydantic would compile every field's
 # annotation string again at import, which costs start-up time on every command.
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from her2gc.terms import CscoTier, Region
 
 Escat = Literal["I-A", "I-B", "I-C", "II-A", "II-B", "III-A", "III-B", "IV", "V", "X", "not_applicable"]
 EvidenceSetting = Literal["clinical_gastric", "clinical_other_tumour", "preclinical", "model_prediction"]
+# What an approval entry may state; "not_recorded" and "label_not_applicable" are never entries.
 ApprovalStatus = Literal["approved", "conditional", "not_approved", "trial_only"]
+Her2Population = Literal["positive", "negative", "medium", "low", "none", "expressing"]
 
 
 class Entry(BaseModel):
@@ -67,6 +69,13 @@ class Drug(Sourced):
     development_status: str | None = None
 
 
+class LabelNotApplicable(Entry):
+    """A guideline-standard regimen whose agents carry no gastric indication in some regions."""
+
+    reason: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Regimen(Sourced):
     id: str
     name: str
@@ -74,6 +83,7 @@ class Regimen(Sourced):
     chemotherapy_options: list[list[str]] = Field(default_factory=list, description="accepted chemotherapy backbones")
     dose: str | None = None
     note: str | None = None
+    label_not_applicable: LabelNotApplicable | None = None
 
 
 class TrialArm(Entry):
@@ -106,19 +116,43 @@ Endpoint = Literal[
 ]
 
 
+def _as_printed(value: Any) -> str | None:
+    printed = getattr(value, "printed", None)  # a float read by the knowledge-base YAML loader
+    if printed is None and isinstance(value, int) and not isinstance(value, bool):
+        printed = str(value)
+    return printed if isinstance(printed, str) else None
+
+
+def _printed(data: Any) -> Any:
+    """Keep numbers as the source prints them (``0.70``, ``11``) beside the values."""
+    if not isinstance(data, dict):
+        return data
+    extra: dict[str, str] = {}
+    if "printed" not in data and (text := _as_printed(data.get("value"))) is not None:
+        extra["printed"] = text
+    low, high = _as_printed(data.get("ci_low")), _as_printed(data.get("ci_high"))
+    if "ci_printed" not in data and low is not None and high is not None:
+        extra["ci_printed"] = f"{low}-{high}"
+    return {**data, **extra} if extra else data
+
+
 class TrialResult(Entry):
     endpoint: Endpoint
     arm: str
     comparator: str | None = None
     value: float
+    printed: str | None = Field(default=None, description="the value as the source prints it")
+    ci_printed: str | None = Field(default=None, description="the confidence interval as printed")
     ci_low: float | None = None
     ci_high: float | None = None
     p: str | None = Field(default=None, description="p value as reported, e.g. '0.0046', '<0.0001'")
     subgroup: str = "all"
-    analysis: str = "primary"
+    analysis: str | None = Field(default=None, description="only where the source names the analysis")
     timepoint: str | None = None
     note: str | None = None
     sources: list[str] = Field(min_length=1)
+
+    _keep_printed = model_validator(mode="before")(_printed)
 
 
 class Trial(Sourced):
@@ -129,9 +163,12 @@ class Trial(Sourced):
     design: str
     lines: list[int] = Field(description="therapy lines studied; 3 means third or later")
     population: str
-    her2_population: list[Literal["positive", "medium", "low", "none", "expressing"]]
+    her2_population: list[Her2Population]
     n: int | None = None
     status: Literal["reported", "ongoing"] = "reported"
+    randomised: bool
+    primary_endpoint: str
+    primary_endpoint_met: bool | None = Field(description="null: not reported, single-arm or ongoing")
     arms: list[TrialArm] = Field(min_length=1)
     results: list[TrialResult] = Field(default_factory=list)
     note: str | None = None
@@ -142,6 +179,8 @@ class ApprovalConditions(Entry):
     her2: list[Literal["positive", "medium", "low", "none"]] | None = None
     prior_drugs_any: list[str] | None = None
     min_prior_regimens: int | None = None
+    max_prior_regimens: int | None = None
+    cldn18_2_min_percent: float | None = Field(default=None, ge=0, le=100)
 
 
 class Approval(Sourced):
@@ -153,7 +192,19 @@ class Approval(Sourced):
     date: str | None = None
     conditions: ApprovalConditions = Field(default_factory=ApprovalConditions)
     confirmed: bool = True
+    superseded_by: str | None = Field(
+        default=None, description="the approval that replaced this one (kept for history)"
+    )
     note: str | None = None
+
+
+class Caution(Entry):
+    """A caution an option carries, with its own sources."""
+
+    id: str
+    text: str
+    sources: list[str] = Field(default_factory=list)
+    confirmed: bool = True
 
 
 class Recommendation(Sourced):
@@ -168,15 +219,32 @@ class Recommendation(Sourced):
     requires_prior_drugs_any: list[str] = Field(default_factory=list)
     excludes_prior_drugs: list[str] = Field(default_factory=list)
     msi: list[Literal["MSS", "MSI-H", "unknown"]] | None = None
+    cldn18_2_min_percent: float | None = Field(default=None, ge=0, le=100)
+    regions: list[Region] | None = Field(
+        default=None, description="only in these regions (the option exists nowhere else)"
+    )
     category: Literal["preferred", "standard", "alternative", "investigational"]
+    category_basis: str | None = None
     escat: Escat
     evidence_setting: EvidenceSetting
     trials: list[str] = Field(default_factory=list)
     endorsements: list[str] = Field(default_factory=list)
     priority: int = Field(description="lower ranks first among options of the same category")
     rationale: str
-    cautions: list[str] = Field(default_factory=list)
+    cautions: list[Caution] = Field(default_factory=list)
     confirmed: bool = True
+
+    @field_validator("cautions", mode="before")
+    @classmethod
+    def _plain_text_cautions(cls, value: Any, info: ValidationInfo) -> Any:
+        # A caution written as plain text is numbered and rests on the recommendation's sources.
+        if not isinstance(value, list):
+            return value
+        sources = (info.data or {}).get("sources", [])
+        return [
+            {"id": f"caution-{i + 1}", "text": c, "sources": sources} if isinstance(c, str) else c
+            for i, c in enumerate(value)
+        ]
 
 
 class Contraindication(Sourced):

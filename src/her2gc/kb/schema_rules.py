@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from her2gc.terms import IhcScore
+from her2gc.terms import CscoTier, IhcScore
 
 
 class _Entry(BaseModel):
@@ -52,6 +52,9 @@ class TierRow(_Entry):
     ish: Literal["amplified", "not_amplified", "not_done", "any"]
     binary: Literal["positive", "negative", "equivocal"]
     csco_tier: Literal["high", "medium", "low", "none", "unknown"]
+    csco_tier_candidates: list[CscoTier] = Field(
+        default_factory=list, description="the tiers still possible (pending ISH)"
+    )
     note: str | None = None
     discordant: bool = Field(
         default=False, description="IHC and ISH disagree on this row: the pathologist reviews both"

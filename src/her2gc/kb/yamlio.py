@@ -39,6 +39,39 @@ def parse_yaml(text: str) -> Any:
         ) from None
 
 
+class PrintedFloat(float):
+    """A float that remembers how the file wrote it (``0.70`` stays ``0.70`` in what users read)."""
+
+    printed: str
+
+    def __new__(cls, value: float, printed: str) -> PrintedFloat:
+        number = super().__new__(cls, value)
+        number.printed = printed
+        return number
+
+
+def _knowledge_loader() -> Any:
+    """The safe loader, with floats that keep their printed text (for knowledge-base files)."""
+    base = safe_loader()
+
+    class KnowledgeLoader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    def construct_float(loader: Any, node: Any) -> PrintedFloat:
+        return PrintedFloat(loader.construct_yaml_float(node), str(node.value))
+
+    KnowledgeLoader.add_constructor("tag:yaml.org,2002:float", construct_float)
+    return KnowledgeLoader
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file with the safe loader; YamlSyntaxError when malformed."""
-    return parse_yaml(path.read_text(encoding="utf-8"))
+    """Parse one knowledge-base YAML file with the safe loader; YamlSyntaxError when malformed."""
+    import yaml
+
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_knowledge_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise YamlSyntaxError(
+            str(getattr(exc, "problem", None) or exc), mark.line + 1 if mark is not None else None
+        ) from None

@@ -25,7 +25,7 @@ from her2gc.kb.schema_resistance import (
     ResistanceKnowledge,
     Strategy,
 )
-from her2gc.report import ActionDetail, MechanismFinding, ResistanceSection, TraceItem, Warning
+from her2gc.report import ActionDetail, MechanismFinding, OptionCaution, ResistanceSection, TraceItem, Warning
 from her2gc.report import Strategy as ReportStrategy
 from her2gc.resistance.ctdna import CtdnaAssessment, assess_ctdna, ctdna_actions
 
@@ -312,8 +312,10 @@ def mechanism_ids_for(
     return list(kb_resistance.index.mechanism_ids(gene, kind, protein_change))
 
 
-def cautions_for_regimen(drugs: list[str], drug_classes: Mapping[str, str], findings: ResistanceSection) -> list[str]:
-    """Cautions for an option whose drugs a matched mechanism affects; each starts with the mechanism id.
+def cautions_for_regimen(
+    drugs: list[str], drug_classes: Mapping[str, str], findings: ResistanceSection
+) -> list[OptionCaution]:
+    """Cautions for an option whose drugs a matched mechanism affects, one per mechanism.
 
     ``drug_classes`` maps a drug (INN) to its class label, so a mechanism that names a
     class in ``affects`` reaches every drug of it.
@@ -323,7 +325,14 @@ def cautions_for_regimen(drugs: list[str], drug_classes: Mapping[str, str], find
         hit = [d for d in drugs if d in finding.affects or drug_classes.get(d) in finding.affects]
         if hit:
             cautions.append(
-                f"{finding.id}: {finding.name} ({finding.level}, {finding.evidence_setting}; found: "
-                f"{', '.join(finding.alterations)}) may reduce the benefit of {', '.join(hit)}"
+                OptionCaution(
+                    id=finding.id,
+                    kind="resistance",
+                    text=(
+                        f"{finding.name} ({finding.level}, {finding.evidence_setting}; found: "
+                        f"{', '.join(finding.alterations)}) may reduce the benefit of {', '.join(hit)}"
+                    ),
+                    sources=list(finding.sources),
+                )
             )
     return cautions
