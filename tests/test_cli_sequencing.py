@@ -30,10 +30,13 @@ def test_evaluate_merges_maf_and_ctdna(capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0, captured.err
     report = json.loads(captured.out)
     mechanisms = {m["id"] for m in report["resistance"]["mechanisms"]}
-    # seed 001: secondary ERBB2 kinase-domain mutations reduce HER2 TKI efficacy;
-    # seed 002 §4: plasma ERBB2 copy number rising from baseline is the primary-resistance pattern.
+    # Oncology Frontier review: secondary ERBB2 kinase-domain mutations reduce HER2 TKI efficacy;
+    # Tao & Huang 2026 §4.1: the copy number at progression (2025-09-01, line 1 stopped for
+    # progression) is compared with baseline (2025-02-01): 14.5 against 8.2 is above it.
     assert "erbb2_kinase_domain_mutation" in mechanisms
     assert report["resistance"]["ctdna_pattern"] == "rising"
+    assert report["resistance"]["ctdna"]["compared"] == "progression_vs_baseline"
+    assert report["resistance"]["ctdna"]["responded_before_progression"] is True  # PR on line 1
     # Counts of what was read and skipped are always reported, never silent.
     assert "tumour.maf (maf): 4 alteration(s) in 1 sample(s); skipped 0 row(s)" in captured.err
 

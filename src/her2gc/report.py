@@ -165,11 +165,39 @@ class MechanismFinding(_Frozen):
     )
 
 
+class CtdnaValue(_Frozen):
+    date: str
+    erbb2_copy_number: float
+    timing: Literal["baseline", "on_treatment", "progression"]
+
+
+class CtdnaTimepoint(_Frozen):
+    date: str
+    erbb2_copy_number: float | None = None
+    variants: int = 0
+    timing: Literal["baseline", "on_treatment", "progression"]
+    timing_derived: bool = Field(description="derived from the treatment history (the case did not say)")
+    line: int | None = Field(default=None, description="the treatment line the timepoint falls in or ends")
+
+
+class CtdnaReading(_Frozen):
+    """Plasma ERBB2 copy number read against the treatment timeline."""
+
+    timepoints: list[CtdnaTimepoint] = Field(default_factory=list)
+    baseline: CtdnaValue | None = None
+    nadir: CtdnaValue | None = None
+    last: CtdnaValue | None = None
+    compared: Literal["progression_vs_baseline", "on_treatment_vs_baseline"] | None = None
+    responded_before_progression: bool | None = None
+    rebound_from_nadir: bool = False
+
+
 class ResistanceSection(_Frozen):
     mechanisms: list[MechanismFinding] = Field(default_factory=list)
-    ctdna_pattern: Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"] = (
-        "insufficient_data"
-    )
+    ctdna_pattern: Literal[
+        "rising", "falling", "molecular_response", "stable", "emergent_alterations", "insufficient_data"
+    ] = "insufficient_data"
+    ctdna: CtdnaReading | None = None
     actions: list[str] = Field(default_factory=list)
     action_details: list[ActionDetail] = Field(default_factory=list)
     warnings: list[Warning] = Field(default_factory=list)

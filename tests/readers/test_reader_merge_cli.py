@@ -18,7 +18,9 @@ from support import genomics, kb
 
 
 def test_several_samples_need_a_choice(case: Case, data_dir: Path) -> None:
-    with pytest.raises(InputError, match=r"tiny\.seg: holds 2 samples \(S1, S2\); choose one with --sample"):
+    with pytest.raises(
+        InputError, match=r"tiny\.seg: holds 2 samples \(S1, S2\), none of them this case's; choose one with --sample"
+    ):
         merge_into_case(case, SequencingInputs(seg=data_dir / "tiny.seg"), kb())
 
 
@@ -43,6 +45,18 @@ def test_merge_tcga_patient_barcode_and_duplicates(case: Case, data_dir: Path) -
     )
     assert len(twice.alterations) == 3
     assert "tumour.maf.gz: 3 duplicate alteration(s) not merged again" in messages
+
+
+def test_another_persons_single_sample_is_not_merged(case: Case, data_dir: Path) -> None:
+    """CONTRACT (sequencing merge): ids that do not match the case exit 2 naming the ids found."""
+    with pytest.raises(InputError, match=r"tumour\.maf.*not this case's \(patient_id 'P-1'\)"):
+        merge_into_case(case, SequencingInputs(maf=data_dir / "tumour.maf"), kb())
+
+
+def test_the_cases_own_sample_ids_select_its_sample(case: Case, data_dir: Path) -> None:
+    own = case.model_copy(update={"sample_ids": ["S2"]})
+    merged = merge_into_case(own, SequencingInputs(seg=data_dir / "tiny.seg", cn_method="fixed"), kb())
+    assert {a.sample_id for a in merged.alterations} == {"S2"}
 
 
 def test_unknown_sample_lists_the_samples(case: Case, data_dir: Path) -> None:

@@ -19,19 +19,33 @@ from support import kb
 
 STRATEGY_ORDER = kb().ranking.strategy_status_order
 
-PATTERNS = {"rising", "falling", "stable", "emergent_alterations", "insufficient_data"}
+PATTERNS = {"rising", "falling", "molecular_response", "stable", "emergent_alterations", "insufficient_data"}
 START = dt.date(2025, 1, 1)
 
 
-def make_case(ctdna: list[dict[str, Any]], alterations: list[dict[str, Any]] | None = None) -> Case:
+def make_case(
+    ctdna: list[dict[str, Any]],
+    alterations: list[dict[str, Any]] | None = None,
+    history: list[dict[str, Any]] | None = None,
+) -> Case:
     return Case.model_validate(
-        {"patient_id": "T", "tumour": {"site": "stomach"}, "ctdna": ctdna, "alterations": alterations or []}
+        {
+            "patient_id": "T",
+            "tumour": {"site": "stomach"},
+            "ctdna": ctdna,
+            "alterations": alterations or [],
+            "treatment_history": history or [],
+        }
     )
 
 
 def cn_points(*values: float) -> list[dict[str, Any]]:
+    """Monthly samples: the first at baseline, the last at progression, the rest on treatment
+    (the comparison Tao & Huang 2026 make: at progression against baseline)."""
+    timings = ["baseline", *["on_treatment"] * (len(values) - 2), "progression"] if len(values) > 1 else ["baseline"]
     return [
-        {"date": (START + dt.timedelta(days=30 * i)).isoformat(), "erbb2_copy_number": v} for i, v in enumerate(values)
+        {"date": (START + dt.timedelta(days=30 * i)).isoformat(), "erbb2_copy_number": v, "timing": t}
+        for i, (v, t) in enumerate(zip(values, timings, strict=True))
     ]
 
 
@@ -67,15 +81,53 @@ def test_absolute_floor_for_a_near_zero_baseline(rk: ResistanceKnowledge) -> Non
     assert pattern(rk, 0.0, floor * 0.9) == "stable"
 
 
-def test_latest_point_is_compared_with_the_first(rk: ResistanceKnowledge) -> None:
-    # A transient peak that comes back to baseline is not a rising course.
+def test_progression_is_compared_with_baseline(rk: ResistanceKnowledge) -> None:
+    # A transient peak on treatment that comes back to baseline at progression is not rising.
     assert pattern(rk, 8.0, 20.0, 8.1) == "stable"
     assert pattern(rk, 8.0) is None
 
 
-def test_baseline_is_first_point_with_a_copy_number(rk: ResistanceKnowledge) -> None:
-    points = [{"date": "2024-12-01"}, *cn_points(4.0, 9.0)]
+def test_baseline_is_the_last_baseline_point_with_a_copy_number(rk: ResistanceKnowledge) -> None:
+    points = [{"date": "2024-12-01", "timing": "baseline"}, *cn_points(4.0, 9.0)]
     assert copy_number_pattern(list(make_case(points).ctdna), rk.ctdna_patterns) == "rising"
+
+
+FIRST_LINE = [
+    {"line": 1, "drugs": ["trastuzumab", "capecitabine", "oxaliplatin"], "start": "2025-02-01", "end": "2025-09-01",
+     "best_response": "PR", "stop_reason": "progression"},
+]  # fmt: skip
+
+
+def test_a_fall_during_response_is_a_molecular_response_not_her2_loss(rk: ResistanceKnowledge) -> None:
+    """Tao & Huang 2026 §4.1 compare at progression; a fall on treatment is a response."""
+    points = [{"date": "2025-02-01", "erbb2_copy_number": 8.2}, {"date": "2025-05-01", "erbb2_copy_number": 3.1}]
+    section = assess_resistance(make_case(points, history=FIRST_LINE), rk, False, False, STRATEGY_ORDER)
+    assert section.ctdna_pattern == "molecular_response"
+    assert section.ctdna is not None and [t.timing for t in section.ctdna.timepoints] == ["baseline", "on_treatment"]
+    assert all(t.timing_derived for t in section.ctdna.timepoints)
+    assert "her2_loss_after_therapy" not in {m.id for m in section.mechanisms}
+    assert "retest_her2_on_new_biopsy" not in section.actions
+
+
+def test_a_rebound_at_progression_is_not_read_as_her2_loss(rk: ResistanceKnowledge) -> None:
+    points = [
+        {"date": "2025-02-01", "erbb2_copy_number": 9.0},
+        {"date": "2025-05-01", "erbb2_copy_number": 2.1},
+        {"date": "2025-09-01", "erbb2_copy_number": 6.5},
+    ]
+    section = assess_resistance(make_case(points, history=FIRST_LINE), rk, False, False, STRATEGY_ORDER)
+    assert section.ctdna is not None
+    assert section.ctdna.timepoints[-1].timing == "progression" and section.ctdna.rebound_from_nadir
+    assert section.ctdna.baseline and section.ctdna.nadir and section.ctdna.last
+    assert (section.ctdna.baseline.erbb2_copy_number, section.ctdna.nadir.erbb2_copy_number) == (9.0, 2.1)
+    assert "her2_loss_after_therapy" not in {m.id for m in section.mechanisms}
+
+
+def test_a_rise_at_progression_after_a_response_is_not_primary_resistance(rk: ResistanceKnowledge) -> None:
+    points = [{"date": "2025-02-01", "erbb2_copy_number": 8.2}, {"date": "2025-09-03", "erbb2_copy_number": 14.5}]
+    section = assess_resistance(make_case(points, history=FIRST_LINE), rk, False, False, STRATEGY_ORDER)
+    assert section.ctdna_pattern == "rising"
+    assert "assess_primary_resistance" not in section.actions and "rising_after_response" in section.actions
 
 
 def test_emergent_from_ctdna_variants_and_dated_plasma_alterations() -> None:

@@ -75,6 +75,7 @@ def test_golden_molecular(name: str, rk: ResistanceKnowledge) -> None:
         assert mechanism_id not in found, sorted(found)
     assert section.ctdna_pattern == want["ctdna_pattern"]
     assert set(want.get("actions", [])) <= set(section.actions), section.actions
+    assert not set(want.get("absent_actions", [])) & set(section.actions), section.actions
     for mechanism_id, level in want.get("levels", {}).items():
         assert found[mechanism_id].level == level
     for mechanism_id, setting in want.get("settings", {}).items():

@@ -26,7 +26,9 @@ from her2gc.kb.validate import read_file, validate, validate_list
 from her2gc.terms import AlterationKind, MechanismClass, NcrnaClass
 
 StrategyStatus = Literal["approved", "in_trials", "preclinical"]
-CtdnaPatternId = Literal["rising", "falling", "stable", "emergent_alterations", "insufficient_data"]
+CtdnaPatternId = Literal[
+    "rising", "falling", "molecular_response", "stable", "emergent_alterations", "insufficient_data"
+]
 Direction = Literal["up", "down"]
 
 
@@ -203,11 +205,23 @@ class CtdnaMargin(_Entry):
     sources: list[str] = Field(min_length=1)
 
 
+class CtdnaTimingRule(_Entry):
+    """How a timepoint's timing is derived from the treatment history when the case does not say."""
+
+    progression_window_days_before: int = Field(ge=0)
+    progression_window_days_after: int = Field(ge=0)
+    confirmed: bool
+    basis: str
+    sources: list[str] = Field(min_length=1)
+
+
 class CtdnaPattern(_Entry):
     id: CtdnaPatternId
     definition: str
     interpretation: str
     actions: list[str]
+    actions_at_progression: list[str] | None = None
+    actions_at_progression_after_response: list[str] | None = None
     seed_quote: str | None = None
     confirmed: bool = True
     sources: list[str] = Field(min_length=1)
@@ -217,7 +231,10 @@ class CtdnaRules(_Entry):
     """``ctdna_patterns.yaml``: margins, which pattern wins when several apply, patterns, actions."""
 
     margin: CtdnaMargin
-    precedence: list[Literal["rising", "falling", "stable", "emergent_alterations"]] = Field(min_length=4, max_length=4)
+    timing: CtdnaTimingRule
+    precedence: list[Literal["rising", "falling", "molecular_response", "stable", "emergent_alterations"]] = Field(
+        min_length=5, max_length=5
+    )
     precedence_basis: str
     precedence_confirmed: bool
     patterns: list[CtdnaPattern] = Field(min_length=5)

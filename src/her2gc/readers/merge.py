@@ -55,10 +55,10 @@ def merge_with_report(case: Case, inputs: SequencingInputs, kb: KnowledgeBase) -
     for result in results:
         messages.append(result.summary())
         messages.extend(result.warnings)
-        alterations.extend(_alterations(result, inputs.sample, alterations, messages, genomics))
+        alterations.extend(_alterations(result, inputs.sample, alterations, messages, genomics, case))
     points = list(case.ctdna)
     if inputs.ctdna is not None:
-        points = _merge_ctdna(points, read_ctdna(inputs.ctdna, genomics), inputs.sample, messages)
+        points = _merge_ctdna(points, read_ctdna(inputs.ctdna, genomics), inputs.sample, messages, case)
     data: dict[str, Any] = case.model_dump(by_alias=True)
     data["alterations"] = [a.model_dump() for a in alterations]
     data["ctdna"] = [p.model_dump() for p in points]
@@ -69,12 +69,29 @@ def _matches(sample_id: str, wanted: str) -> bool:
     return sample_id == wanted or (wanted.startswith("TCGA-") and sample_id.startswith(wanted + "-"))
 
 
-def _choose_sample(name: str, samples: list[str], sample: str | None) -> list[str]:
+def _shown(samples: list[str]) -> str:
+    return ", ".join(samples[:10]) + (f" ... ({len(samples)} in all)" if len(samples) > 10 else "")
+
+
+def _choose_sample(name: str, samples: list[str], sample: str | None, case: Case) -> list[str]:
+    """The file's samples of this case. Without ``--sample``, a sample is the case's when its id
+    is the case's ``patient_id`` or one of its ``sample_ids`` (a TCGA patient barcode takes that
+    patient's aliquots); another person's data is never merged silently."""
     if sample is None:
+        own = [case.patient_id, *case.sample_ids]
+        chosen = [s for s in samples if any(_matches(s, wanted) for wanted in own)]
+        if chosen or not samples:
+            return chosen
         if len(samples) > 1:
-            shown = ", ".join(samples[:10]) + (f" ... ({len(samples)} in all)" if len(samples) > 10 else "")
-            raise InputError(f"{name}: holds {len(samples)} samples ({shown}); choose one with --sample")
-        return samples
+            raise InputError(
+                f"{name}: holds {len(samples)} samples ({_shown(samples)}), none of them this case's; choose one with --sample"
+            )
+        ids = f"patient_id '{case.patient_id}'" + (
+            f", sample_ids {', '.join(case.sample_ids)}" if case.sample_ids else ""
+        )
+        raise InputError(
+            f"{name}: its sample '{samples[0]}' is not this case's ({ids}); name it with --sample or add it to the case's sample_ids"
+        )
     chosen = [s for s in samples if _matches(s, sample)]
     if not chosen and samples:
         shown = ", ".join(samples[:10]) + (" ..." if len(samples) > 10 else "")
@@ -83,10 +100,15 @@ def _choose_sample(name: str, samples: list[str], sample: str | None) -> list[st
 
 
 def _alterations(
-    result: ReadResult, sample: str | None, existing: list[Alteration], messages: list[str], genomics: GenomicsKnowledge
+    result: ReadResult,
+    sample: str | None,
+    existing: list[Alteration],
+    messages: list[str],
+    genomics: GenomicsKnowledge,
+    case: Case,
 ) -> list[Alteration]:
     samples = list(result.extra.get("samples") or result.samples())  # type: ignore[call-overload]
-    chosen = _choose_sample(result.path.name, samples, sample)
+    chosen = _choose_sample(result.path.name, samples, sample, case)
     table = result.table.filter(pc.is_in(result.table.column("sample_id"), value_set=pa.array(chosen, pa.string())))
     known = in_knowledge_base(table.column("gene"), genomics)
     outside = table.num_rows - (pc.sum(known).as_py() or 0)
@@ -114,12 +136,12 @@ def _same(a: Alteration, b: Alteration) -> bool:
 
 
 def _merge_ctdna(
-    points: list[CtdnaPoint], result: CtdnaResult, sample: str | None, messages: list[str]
+    points: list[CtdnaPoint], result: CtdnaResult, sample: str | None, messages: list[str], case: Case
 ) -> list[CtdnaPoint]:
     messages.append(result.summary())
     messages.extend(result.report.warnings)
     named = [s for s in result.samples() if s]
-    chosen = _choose_sample(result.path.name, named, sample) if named else [""]
+    chosen = _choose_sample(result.path.name, named, sample, case) if named else [""]
     by_date = {p.date: p for p in points}
     for key in chosen:
         for point in result.points_by_sample.get(key, []):

@@ -88,7 +88,7 @@ def _match_events(
         for indicator in mechanism.indicators:
             if isinstance(indicator, Her2EventIndicator) and events.get(indicator.her2_event):
                 matches.setdefault(mechanism.id, _Match()).add(f"HER2 {indicator.her2_event.replace('_', ' ')}")
-            elif isinstance(indicator, CtdnaIndicator) and indicator.ctdna_pattern in ctdna.applicable:
+            elif isinstance(indicator, CtdnaIndicator) and indicator.ctdna_pattern in ctdna.indicates:
                 matches.setdefault(mechanism.id, _Match()).add(f"plasma ERBB2 copy number {indicator.ctdna_pattern}")
 
 
@@ -290,6 +290,7 @@ def assess_resistance(
     return ResistanceSection(
         mechanisms=findings,
         ctdna_pattern=ctdna.pattern,
+        ctdna=ctdna.reading,
         actions=action_ids,
         action_details=[
             ActionDetail(id=a, text=kb.actions_by_id[a].text, confirmed=kb.actions_by_id[a].confirmed)
