@@ -106,6 +106,12 @@ class OptionCaution(_Frozen):
     text: str
     confirmed: bool = True
     sources: list[str] = Field(default_factory=list)
+    finding: str | None = Field(
+        default=None, description="resistance: the finding, in words shared by every option it concerns"
+    )
+    drugs: list[str] = Field(
+        default_factory=list, description="resistance: the option's drugs whose benefit it may reduce"
+    )
 
 
 class Statement(_Frozen):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,9 +68,37 @@ def kb_show(
     data |= {key: value for key, value in dumped.items() if key not in data and key != "sources"}
     if "sources" in dumped:
         data["sources"] = dumped["sources"]
-    text = (
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-        if output_format == "json"
-        else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    )
+    if output_format == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.dump(_as_printed(data), Dumper=_printed_dumper(), sort_keys=False, allow_unicode=True)
     sys.stdout.write(text)
+
+
+class _Printed(str):
+    """A number to be written exactly as the source prints it (``0.70``, ``11``)."""
+
+
+def _as_printed(value: Any) -> Any:
+    """Trial figures as their sources print them: ``value`` from ``printed``, the CI from ``ci_printed``."""
+    if isinstance(value, list):
+        return [_as_printed(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    shown = {key: _as_printed(item) for key, item in value.items() if key not in ("printed", "ci_printed")}
+    if "printed" in value and "value" in value:
+        shown["value"] = _Printed(value["printed"])
+    if "ci_printed" in value and "ci_low" in value and "ci_high" in value:
+        low, _, high = str(value["ci_printed"]).partition("-")
+        shown["ci_low"], shown["ci_high"] = _Printed(low), _Printed(high)
+    return shown
+
+
+def _printed_dumper() -> Any:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(_Printed, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:float", str(data)))
+    return Dumper

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from her2gc.case import Case
 from her2gc.report import Report
 
 FORMATS = ("text", "json", "html")
@@ -18,21 +19,22 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_json_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def to_text(report: Report) -> str:
+def to_text(report: Report, case: Case | None = None) -> str:
     from her2gc.render.text import to_text as render_text
 
-    return render_text(report)
+    return render_text(report, case)
 
 
-def to_html(report: Report) -> str:
+def to_html(report: Report, case: Case | None = None) -> str:
     from her2gc.render.html import to_html as render_html
 
-    return render_html(report)
+    return render_html(report, case)
 
 
-def render(report: Report, output_format: str) -> str:
+def render(report: Report, output_format: str, case: Case | None = None) -> str:
+    """The report in ``output_format``; text and HTML open with the case as read when given."""
     if output_format == "json":
         return to_json(report)
     if output_format == "html":
-        return to_html(report)
-    return to_text(report)
+        return to_html(report, case)
+    return to_text(report, case)

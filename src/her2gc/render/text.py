@@ -1,4 +1,5 @@
-"""The tumour-board text of a report (rich tables, plain characters)."""
+"""The tumour-board text of a report (rich tables, plain characters): the case as read,
+HER2 first, then the options, each caution said once, then resistance, model and safety."""
 
 from __future__ import annotations
 
@@ -7,25 +8,9 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from her2gc.render.common import her2_line
-from her2gc.report import Option, Report
-
-
-def _outcome_text(option: Option) -> str:
-    if not option.outcomes:
-        # Say so rather than leave the cell blank: the sources name the trial but print no figures.
-        return f"{', '.join(option.evidence.trials)}: no figures in the sources" if option.evidence.trials else ""
-    first = option.outcomes[0]
-    bits = [first.trial]
-    for label, value in (
-        ("ORR", first.orr_pct),
-        ("PFS", first.pfs_months),
-        ("OS", first.os_months),
-        ("OS HR", first.os_hr),
-    ):
-        if value is not None:
-            bits.append(f"{label} {value:g}" + ("%" if label == "ORR" else "" if label == "OS HR" else " mo"))
-    return " ".join(bits)
+from her2gc.case import Case
+from her2gc.render.common import approval_text, case_as_read, her2_line, key_result, shared_cautions
+from her2gc.report import Report
 
 
 def _options_table(report: Report) -> Table:
@@ -33,13 +18,17 @@ def _options_table(report: Report) -> Table:
     for column in ("#", "regimen", "ESCAT", "approval", "key result"):
         table.add_column(column)
     for option in report.recommendations:
-        approval = option.approval.status + ("" if option.approval.confirmed else "*")
-        table.add_row(str(option.rank), option.name, option.evidence.escat, approval, _outcome_text(option))
+        escat = option.evidence.escat.replace("not_applicable", "n/a") + f" ({option.evidence.category})"
+        table.add_row(str(option.rank), option.name, escat, approval_text(option), key_result(option))
     return table
 
 
-def to_text(report: Report, width: int = 110) -> str:
-    """What a clinician reads at a tumour board: HER2 first, then options, then cautions."""
+def _unconfirmed(confirmed: bool) -> str:
+    return "" if confirmed else " [unconfirmed]"
+
+
+def to_text(report: Report, case: Case | None = None, width: int = 110) -> str:
+    """What a clinician reads at a tumour board: the case as read, HER2, options, cautions."""
     console = Console(
         file=io.StringIO(),
         width=width,
@@ -52,49 +41,57 @@ def to_text(report: Report, width: int = 110) -> str:
     console.print(
         f"her2gc report — patient {report.patient_id} — decision line {report.decision_line} — region {report.region}"
     )
+    if case is not None:
+        console.print("The case as read")
+        for label, text in case_as_read(case, report):
+            console.print(f"  {label}: {text}")
     console.print(her2_line(report))
     for detail in report.her2.action_details:
-        console.print(f"  ! {detail.text}" + ("" if detail.confirmed else " [unconfirmed]"))
+        console.print(f"  ! {detail.text}{_unconfirmed(detail.confirmed)}")
     console.print(_options_table(report))
-    if any(not o.approval.confirmed for o in report.recommendations):
-        console.print("  * approval not stated in the knowledge base's primary sources (unconfirmed)")
-    mechanism_ids = {m.id for m in report.resistance.mechanisms}
-    for option in report.recommendations:
-        # Mechanism cautions are listed by id on one line; the resistance section explains them.
-        affected = [c.split(":", 1)[0] for c in option.cautions if c.split(":", 1)[0] in mechanism_ids]
-        for caution in option.cautions:
-            if caution.split(":", 1)[0] not in mechanism_ids:
-                console.print(f"  caution [{option.rank}] {caution}")
-        if affected:
-            console.print(
-                f"  caution [{option.rank}] resistance findings that may reduce its benefit: {', '.join(affected)}"
-            )
+    shared = shared_cautions(report.recommendations)
+    if shared:
+        console.print("Cautions (each once; [n] = the options it concerns)")
+        for item in shared:
+            ranks = ", ".join(str(r) for r in item.ranks)
+            console.print(f"  [{ranks}] {item.text}{_unconfirmed(item.caution.confirmed)}")
     for exclusion in report.excluded:
         console.print(f"  not offered: {exclusion.regimen_id} — {'; '.join(exclusion.why_not)}")
-    if report.resistance.mechanisms or report.resistance.ctdna_pattern != "insufficient_data":
-        console.print(f"Resistance (ctDNA pattern: {report.resistance.ctdna_pattern})")
-        for mech in report.resistance.mechanisms:
+    resistance = report.resistance
+    if resistance.mechanisms or resistance.ctdna_pattern != "insufficient_data":
+        console.print(f"Resistance (ctDNA pattern: {resistance.ctdna_pattern.replace('_', ' ')})")
+        reading = resistance.ctdna
+        if reading is not None and reading.baseline is not None and reading.last is not None:
+            nadir = f", nadir {reading.nadir.erbb2_copy_number:g} ({reading.nadir.date})" if reading.nadir else ""
+            compared = (reading.compared or "").replace("_", " ")
+            console.print(
+                f"  ERBB2 copy number: baseline {reading.baseline.erbb2_copy_number:g} ({reading.baseline.date}){nadir}, "
+                f"last {reading.last.erbb2_copy_number:g} ({reading.last.date}, {reading.last.timing.replace('_', ' ')}); "
+                f"compared: {compared}" + ("; rebound from the nadir" if reading.rebound_from_nadir else "")
+            )
+        for mech in resistance.mechanisms:
             console.print(f"  {mech.id} [{mech.level}, {mech.evidence_setting}] {', '.join(mech.alterations)}")
-        for detail in report.resistance.action_details:
-            console.print(f"  ! {detail.text}" + ("" if detail.confirmed else " [unconfirmed]"))
-    for prediction in report.model.predictions[:5]:
-        console.print(
-            f"Model hypothesis: {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})"
-        )
+        for detail in resistance.action_details:
+            console.print(f"  ! {detail.text}{_unconfirmed(detail.confirmed)}")
+    if report.model.predictions:
+        console.print(f"Model hypotheses ({report.model.label})")
+        for prediction in report.model.predictions[:5]:
+            console.print(
+                f"  {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})"
+            )
     for dose_action in report.safety:
         dose = (
             f", next dose {dose_action.next_dose_mg_per_kg:g} mg/kg"
             if dose_action.next_dose_mg_per_kg is not None
             else ""
         )
-        flag = "" if dose_action.confirmed else " [unconfirmed]"
         console.print(
             f"Safety: {dose_action.drug} {dose_action.event} grade {dose_action.grade}: "
-            f"{dose_action.action.upper()}{dose}{flag} ({dose_action.rule})"
+            f"{dose_action.action.upper()}{dose}{_unconfirmed(dose_action.confirmed)} ({dose_action.rule})"
         )
     for warning in report.warnings:
         console.print(f"Warning: {warning.message}")
     for note in report.notes:
-        console.print(f"Note: {note}")
+        console.print(f"Note: {note.text}{_unconfirmed(note.confirmed)}")
     console.print("Decision support only: the treating team decides.")
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]

@@ -325,15 +325,17 @@ def cautions_for_regimen(
     for finding in findings.mechanisms:
         hit = [d for d in drugs if d in finding.affects or drug_classes.get(d) in finding.affects]
         if hit:
+            said = (
+                f"{finding.name} ({finding.level}, {finding.evidence_setting}; found: {', '.join(finding.alterations)})"
+            )
             cautions.append(
                 OptionCaution(
                     id=finding.id,
                     kind="resistance",
-                    text=(
-                        f"{finding.name} ({finding.level}, {finding.evidence_setting}; found: "
-                        f"{', '.join(finding.alterations)}) may reduce the benefit of {', '.join(hit)}"
-                    ),
+                    text=f"{said} may reduce the benefit of {', '.join(hit)}",
                     sources=list(finding.sources),
+                    finding=said,
+                    drugs=hit,
                 )
             )
     return cautions
