@@ -85,7 +85,9 @@ def command_line(runs: int) -> None:
     argv = [her2gc] if her2gc else [sys.executable, "-m", "her2gc.cli"]
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "HER2GC_CACHE_DIR": cache}
-        subprocess.run([*argv, "evaluate", str(EXAMPLE)], capture_output=True, check=True, env=env)  # writes the snapshot
+        subprocess.run(
+            [*argv, "evaluate", str(EXAMPLE)], capture_output=True, check=True, env=env
+        )  # writes the snapshot
         anchor, full, no_model = [], [], []
         for _ in range(runs):
             anchor.append(_wall([sys.executable, "-c", "import pydantic, yaml"], env))

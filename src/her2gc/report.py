@@ -214,6 +214,14 @@ class ModelSection(_Frozen):
     label: str = "model hypothesis (lowest evidence tier; never outranks clinical evidence)"
     model_sha256: str | None = None
     predictions: list[dict[str, Any]] = Field(default_factory=list)
+    predicted_losses: list[dict[str, Any]] = Field(
+        default_factory=list, description="single drugs the model predicts to lose effect here against the reference"
+    )
+    summary: str | None = Field(default=None, description="what the model can and cannot tell for this patient")
+    distinct_from_reference: bool | None = Field(
+        default=None,
+        description="whether the model predicts anything different from a HER2-positive tumour without other alterations",
+    )
     trace: list[TraceItem] = Field(default_factory=list)
 
 

@@ -128,8 +128,15 @@ def screen(
         header = f"screen of {bnet} (model hypotheses)"
     elif case_file is not None:
         kb, model = _kb_and_model()
+        from her2gc.model import allowed_set
+
         mapped, skipped, _ = _case_profile(case_file, kb, model)
-        results = model.screen_profile(mapped, max_drugs=max_drugs)
+        # A case's screen offers what a clinician could give: no two drugs of one target or class.
+        results = [
+            r
+            for r in model.screen_profile(mapped, max_drugs=max_drugs)
+            if allowed_set(r.drugs, kb, model.annotations.screen)
+        ]
         extra = {
             "alterations": [f"{g}:{k}" for g, k in mapped],
             "not_in_model": skipped,

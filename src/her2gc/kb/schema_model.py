@@ -125,6 +125,11 @@ class Readouts(_Frozen):
         return self
 
 
+class ProfileAlteration(_Frozen):
+    gene: str
+    kind: AlterationKind
+
+
 class ScreenSettings(_Frozen):
     """Limits and thresholds of the drug screen (documented, not hidden in code)."""
 
@@ -133,6 +138,14 @@ class ScreenSettings(_Frozen):
     max_conditions: int = Field(ge=1)
     time_limit_s: float = Field(gt=0)
     max_free_nodes_exact: int = Field(ge=1, description="largest network the exact asynchronous reachability accepts")
+    one_per_set_classes: list[str] = Field(
+        default_factory=list, description="drug classes a hypothesis holds at most one of"
+    )
+    no_shared_target: bool = Field(default=True, description="never two drugs aimed at one target in a hypothesis")
+    reference_profile: list[ProfileAlteration] = Field(
+        default_factory=list,
+        description="the profile hypotheses are compared with (a HER2-positive tumour, nothing else)",
+    )
 
 
 class ModelAnnotations(_Frozen):
@@ -140,7 +153,7 @@ class ModelAnnotations(_Frozen):
 
     schema_id: Literal["her2gc.model/1"] = Field(alias="schema")
     version: str
-    bnet: str = Field(description="file name of the model under her2gc/network/models")
+    bnet: str = Field(description="file name of the model, beside model.yaml")
     nodes: tuple[NodeAnnotation, ...]
     alterations: tuple[AlterationMapping, ...]
     drugs: tuple[DrugAnnotation, ...]

@@ -6,12 +6,16 @@ caution or a trial idea, never a ranked option.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from her2gc._version import __version__
 from her2gc.case import Case
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb.base import KnowledgeBase
+from her2gc.kb.schema_model import ScreenSettings
+from her2gc.network.results import ScreenResult
 from her2gc.report import Her2Status, ModelSection, TraceItem
 from her2gc.runtime import Runtime
 
@@ -47,38 +51,165 @@ def annotated_model(kb: KnowledgeBase, runtime: Runtime) -> AnnotatedModel:
 
 def her2_profile(her2: Her2Status) -> list[tuple[str, str]]:
     """The tumour's HER2 state as a model alteration: ISH-amplified tumours are ERBB2
-    amplified, IHC-positive ones over-express ERBB2; after HER2 loss, neither."""
-    if her2.binary != "positive" or her2.loss_after_therapy:
+    amplified, IHC-positive ones over-express ERBB2; IHC 0 and HER2 loss after therapy
+    switch ERBB2 off (the model's default state expresses HER2)."""
+    if her2.loss_after_therapy or (her2.ihc_score == "0" and her2.binary == "negative"):
+        return [("ERBB2", "loss")]
+    if her2.binary != "positive":
         return []
     return [("ERBB2", "amp")] if her2.ish == "amplified" else [("ERBB2", "over")]
 
 
-def _screened(model: AnnotatedModel, profile: tuple[tuple[str, str], ...], top: int, runtime: Runtime) -> ModelSection:
+def allowed_set(drugs: Sequence[str], kb: KnowledgeBase, settings: ScreenSettings) -> bool:
+    """A drug set a hypothesis may hold: no two drugs of one target, at most one drug of each
+    class the model's screen settings name (drug classes and targets from drugs*.yaml)."""
+    entries = [kb.drugs[d] for d in drugs if d in kb.drugs]
+    classes = [e.drug_class for e in entries if e.drug_class in settings.one_per_set_classes]
+    if len(classes) != len(set(classes)):
+        return False
+    if settings.no_shared_target:
+        targets = [t for e in entries for t in set(e.targets)]
+        if len(targets) != len(set(targets)):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    result: ScreenResult
+    effect: float
+    reference_effect: float
+
+    @property
+    def specific(self) -> float:
+        return round(self.effect - self.reference_effect, 6)
+
+
+def _ranked(
+    model: AnnotatedModel, profile: list[tuple[str, str]], kb: KnowledgeBase, runtime: Runtime
+) -> list[_Ranked]:
+    """Every allowed drug set by its effect on this patient, relative to the untreated tumour
+    of the same profile, then by how much more it does here than in the reference profile."""
+    settings = model.annotations.screen
+    reference = [(a.gene, a.kind) for a in settings.reference_profile]
+    screen = model.screen_profile(profile, max_drugs=2, executor=runtime.executor)
+    untreated = model.predict(profile, []).score
+    reference_scores = {
+        r.drugs: r.score for r in model.screen_profile(reference, max_drugs=2, executor=runtime.executor)
+    }
+    reference_untreated = model.predict(reference, []).score
+    ranked = [
+        _Ranked(
+            r,
+            round(r.score - untreated, 6),
+            round(reference_scores.get(r.drugs, reference_untreated) - reference_untreated, 6),
+        )
+        for r in screen
+        if allowed_set(r.drugs, kb, settings)
+    ]
+    return sorted(ranked, key=lambda x: (-x.effect, -x.specific, len(x.result.drugs), list(x.result.drugs)))
+
+
+_EPS = 1e-3  # scores are rounded to 6 decimals; smaller differences are rounding
+
+
+def _restoring(ranked: list[_Ranked]) -> list[_Ranked]:
+    """Pairs that keep the reference's effect where one of their drugs alone loses effect in
+    this tumour: the hypotheses this patient's alterations make, not the reference's."""
+    singles = {x.result.drugs[0]: x for x in ranked if len(x.result.drugs) == 1}
+    found = []
+    for pair in ranked:
+        if len(pair.result.drugs) != 2 or pair.specific < -_EPS or pair.effect <= 0:
+            continue
+        alone = [singles.get(d) for d in pair.result.drugs]
+        if any(a is not None and a.specific < -_EPS for a in alone) and all(
+            a is None or a.effect < pair.effect - _EPS for a in alone
+        ):
+            found.append(pair)
+    return found
+
+
+def _losses(ranked: list[_Ranked], top: int) -> list[_Ranked]:
+    """Single drugs predicted to lose effect here against the reference (largest loss first)."""
+    lost = [x for x in ranked if len(x.result.drugs) == 1 and x.specific < -_EPS]
+    return sorted(lost, key=lambda x: (x.specific, x.result.drugs))[:top]
+
+
+def _prediction(x: _Ranked, kind: str) -> dict[str, Any]:
+    return {
+        "drugs": list(x.result.drugs),
+        "kind": kind,
+        "response": x.result.response,
+        "score": x.result.score,
+        "effect": x.effect,
+        "reference_effect": x.reference_effect,
+        "synergy": x.result.synergy,
+        "evidence_tier": "model_prediction",
+        "label": "model hypothesis",
+    }
+
+
+def _choose(
+    ranked: list[_Ranked], top: int, same_profile: bool, losses: list[_Ranked]
+) -> tuple[list[dict[str, Any]], str, bool]:
+    """The hypotheses to list, what they say, and whether they depend on this patient."""
+    restoring = _restoring(ranked)[:top]
+    best = [x for x in ranked[:top] if x.effect > _EPS]
+    if restoring:
+        names = ", ".join(" + ".join(x.result.drugs) for x in restoring[:3])
+        summary = f"{len(restoring)} drug pair(s) keep in this model the effect a single drug loses with this tumour's alterations (e.g. {names})"
+        return [_prediction(x, "restores_lost_effect") for x in restoring], summary, True
+    if not same_profile and losses and best and all(abs(x.specific) <= _EPS for x in best):
+        names = ", ".join(x.result.drugs[0] for x in losses)
+        summary = (
+            "the drug sets with the largest effect act here as in a HER2-positive tumour without other alterations; "
+            f"single drugs predicted to lose effect with this tumour's alterations: {names}"
+        )
+        return [], summary, True
+    if same_profile or (best and all(abs(x.specific) <= _EPS for x in best)):
+        summary = "the model cannot tell this patient from a HER2-positive tumour without other alterations: it adds no patient-specific hypothesis"
+        return [], summary, False
+    if not best:
+        return [], "no drug set is predicted to reduce growth below this tumour's untreated state", True
+    ties = sum(1 for x in ranked if abs(x.effect - best[0].effect) <= _EPS)
+    summary = "drug sets ranked by their predicted effect on this tumour, relative to its untreated state"
+    if ties > len(best):
+        summary = f"{ties} drug sets tie at the largest predicted effect (+{best[0].effect:g}); listed by how much more they do here than in the reference"
+    return [_prediction(x, "largest_effect") for x in best], summary, True
+
+
+def _screened(
+    model: AnnotatedModel, profile: tuple[tuple[str, str], ...], top: int, kb: KnowledgeBase, runtime: Runtime
+) -> ModelSection:
     """The model section for one alteration profile."""
     mapped = [alteration for alteration in profile if model.maps_alteration(*alteration)]
     unmapped = [f"{gene} {kind}" for gene, kind in profile if (gene, kind) not in mapped]
-    screen = model.screen_profile(mapped, max_drugs=2, executor=runtime.executor)
-    results = sorted(screen, key=lambda r: (-r.score, len(r.drugs), list(r.drugs)))
-    predictions = [
-        {
-            "drugs": list(result.drugs),
-            "response": result.response,
-            "score": result.score,
-            "synergy": result.synergy,
-            "evidence_tier": "model_prediction",
-            "label": "model hypothesis",
-        }
-        for result in results[:top]
-    ]
+    reference = [(a.gene, a.kind) for a in model.annotations.screen.reference_profile]
+    same_profile = model.alteration_perturbations(mapped) == model.alteration_perturbations(reference)
+    ranked = _ranked(model, mapped, kb, runtime)
+    lost = _losses(ranked, 3) if not same_profile else []
+    predictions, summary, distinct = _choose(ranked, top, same_profile, lost)
+    losses = [_prediction(x, "loses_effect") for x in lost]
     trace = [
         TraceItem(
             rule="model.screen",
-            inputs={"alterations": [f"{gene} {kind}" for gene, kind in mapped], "not_in_model": unmapped},
-            conclusion=f"{len(results)} drug sets screened on the HER2 gastric logical model; top {len(predictions)} listed",
+            inputs={
+                "alterations": [f"{gene} {kind}" for gene, kind in mapped],
+                "not_in_model": unmapped,
+                "reference": [f"{gene} {kind}" for gene, kind in reference],
+            },
+            conclusion=f"{len(ranked)} allowed drug sets screened on the HER2 gastric logical model; {summary}",
             sources=list(model.sources()),
         )
     ]
-    return ModelSection(predictions=predictions, trace=trace, model_sha256=model.sha256)
+    return ModelSection(
+        predictions=predictions,
+        predicted_losses=losses,
+        summary=summary,
+        distinct_from_reference=distinct,
+        trace=trace,
+        model_sha256=model.sha256,
+    )
 
 
 def model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Runtime, top: int) -> ModelSection:
@@ -92,7 +223,7 @@ def model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Runt
     key = ("model_section", __version__, kb.sha256, profile, top)
     return runtime.persistent(
         key,
-        lambda: _screened(annotated_model(kb, runtime), profile, top, runtime),
+        lambda: _screened(annotated_model(kb, runtime), profile, top, kb, runtime),
         encode=lambda section: section.model_dump(mode="json"),
         decode=ModelSection.model_validate,
     )

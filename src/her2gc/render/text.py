@@ -73,11 +73,16 @@ def to_text(report: Report, case: Case | None = None, width: int = 110) -> str:
             console.print(f"  {mech.id} [{mech.level}, {mech.evidence_setting}] {', '.join(mech.alterations)}")
         for detail in resistance.action_details:
             console.print(f"  ! {detail.text}{_unconfirmed(detail.confirmed)}")
-    if report.model.predictions:
-        console.print(f"Model hypotheses ({report.model.label})")
-        for prediction in report.model.predictions[:5]:
+    model = report.model
+    if model.summary or model.predictions:
+        console.print(f"Model hypotheses ({model.label})")
+        if model.summary:
+            console.print(f"  {model.summary}")
+        for prediction in [*model.predictions, *model.predicted_losses]:
+            kind = str(prediction.get("kind", "")).replace("_", " ")
             console.print(
-                f"  {' + '.join(prediction.get('drugs', []))} -> {prediction.get('response')} (score {prediction.get('score')})"
+                f"  {' + '.join(prediction.get('drugs', []))}: {kind}; effect {prediction.get('effect'):+g} here, "
+                f"{prediction.get('reference_effect'):+g} in the reference"
             )
     for dose_action in report.safety:
         dose = (
