@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_network import TCGA, tcga_profiles  # noqa: E402
+from bench_network import TCGA, tcga_profiles
 
 
 def main() -> int:
