@@ -150,8 +150,13 @@ class Strategy(_Frozen):
     id: str
     description: str
     drugs: list[str] = Field(default_factory=list)
+    drug_class: str | None = None
+    drugs_are_examples: bool = Field(
+        default=False, description="the source names the drug class only; the drugs are examples of it"
+    )
     status: Literal["approved", "in_trials", "preclinical"]
     escat: str | None = None
+    confirmed: bool = True
     sources: list[str] = Field(default_factory=list)
 
 

@@ -16,20 +16,23 @@ kb_app = typer.Typer(no_args_is_help=True, help="Inspect and validate the knowle
 
 @kb_app.command("check")
 def kb_check() -> None:
-    """Validate the knowledge base: schemas and every cross-reference."""
-    from her2gc.kb.checks import dangling_references
+    """Validate the knowledge base: schemas, every cross-reference, and that every
+    recommendation's eligibility is no wider than its trials and approvals."""
+    from her2gc.kb.checks import dangling_references, eligibility_problems
     from her2gc.kb.loader import load_kb_from
     from her2gc.kb.yamlio import DATA_DIR
 
     kb = _load_checked(DATA_DIR, load_kb_from)
-    problems = dangling_references(kb)
+    problems = [f"dangling: {p}" for p in dangling_references(kb)] + [
+        f"eligibility: {p}" for p in eligibility_problems(kb)
+    ]
     for kind, count in sorted(kb.counts.items()):
         typer.echo(f"{kind:18} {count}")
     typer.echo(f"version            {kb.version}")
     typer.echo(f"sha256             {kb.sha256}")
     if problems:
         for problem in problems:
-            typer.echo(f"dangling: {problem}", err=True)
+            typer.echo(problem, err=True)
         raise typer.Exit(1)
     typer.echo("ok: knowledge base valid")
 

@@ -129,3 +129,59 @@ def dangling_references(kb: KnowledgeBase) -> list[str]:
     ]
     problems.extend(_trial_arm_problems(kb))
     return problems
+
+
+# The CSCO tiers each trial population covers (HER2-negative: IHC 0, 1+, 2+/ISH-negative).
+_POPULATION_TIERS = {
+    "positive": {"high"},
+    "negative": {"medium", "low", "none"},
+    "medium": {"medium"},
+    "low": {"low"},
+    "none": {"none"},
+    "expressing": {"high", "medium", "low"},
+}
+
+
+def eligibility_problems(kb: KnowledgeBase) -> list[str]:
+    """Recommendations whose eligibility is wider than their evidence or their approvals.
+
+    Every cited trial must have studied one of the recommendation's lines and a HER2
+    population that covers its tiers; an approval in force in a region where the option is
+    offered must cover the option's HER2 tiers, unless the option is investigational (then
+    the approval is not what it rests on).
+    """
+    problems: list[str] = []
+    for rec in kb.recommendations:
+        for trial_id in rec.trials:
+            trial = kb.trials.get(trial_id)
+            if trial is None:
+                continue
+            covered = set().union(*(_POPULATION_TIERS[p] for p in trial.her2_population))
+            wider = sorted(set(rec.her2_tiers) - covered)
+            if wider:
+                problems.append(
+                    f"recommendation {rec.id}: tiers {', '.join(wider)} beyond trial {trial_id} ({', '.join(trial.her2_population)})"
+                )
+            if not set(rec.lines) & set(trial.lines):
+                problems.append(
+                    f"recommendation {rec.id}: lines {rec.lines} not studied by trial {trial_id} (lines {trial.lines})"
+                )
+        if rec.category == "investigational":
+            continue
+        for approval in kb.approvals:
+            if (
+                approval.regimen_id != rec.regimen_id
+                or approval.superseded_by is not None
+                or approval.conditions.her2 is None
+            ):
+                continue
+            if rec.regions is not None and approval.region not in rec.regions:
+                continue
+            statuses = {"positive" if tier == "high" else tier for tier in rec.her2_tiers}
+            beyond = sorted(statuses - set(approval.conditions.her2))
+            if beyond and rec.confirmed:
+                problems.append(
+                    f"recommendation {rec.id}: HER2 {', '.join(beyond)} beyond approval {approval.id} "
+                    f"({', '.join(approval.conditions.her2)}); mark it confirmed: false or narrow it"
+                )
+    return problems

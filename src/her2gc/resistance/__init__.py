@@ -147,26 +147,22 @@ def _match_ncrna(
 
 
 def _strategies(strategies: Iterable[Strategy], order: Sequence[str]) -> list[ReportStrategy]:
-    """Report strategies, approved first (a stable sort keeps the seed's order within a status)."""
+    """Report strategies, approved first (a stable sort keeps the source's order within a status)."""
     ordered = sorted(strategies, key=lambda s: list(order).index(s.status))
-    result = []
-    for strategy in ordered:
-        description = strategy.description
-        if strategy.drugs and not strategy.drugs_named_by_seed:
-            description += f" [drugs are examples of the class '{strategy.drug_class}'; the seed names the class only]"
-        if not strategy.confirmed:
-            description += " [unconfirmed]"
-        result.append(
-            ReportStrategy(
-                id=strategy.id,
-                description=description,
-                drugs=list(strategy.drugs),
-                status=strategy.status,
-                escat=strategy.escat,
-                sources=list(strategy.sources),
-            )
+    return [
+        ReportStrategy(
+            id=strategy.id,
+            description=strategy.description,
+            drugs=list(strategy.drugs),
+            drug_class=strategy.drug_class,
+            drugs_are_examples=bool(strategy.drugs) and not strategy.drugs_named_by_seed,
+            status=strategy.status,
+            escat=strategy.escat,
+            confirmed=strategy.confirmed,
+            sources=list(strategy.sources),
         )
-    return result
+        for strategy in ordered
+    ]
 
 
 def _affected(affects: Iterable[Affect]) -> list[str]:
