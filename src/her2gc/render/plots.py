@@ -19,8 +19,28 @@ Usage (the edges load the knowledge base and the model, and pass them in)::
 
 from __future__ import annotations
 
-from her2gc.render.plots_ctdna import ctdna_trend_svg
-from her2gc.render.plots_network import NetworkPicture, PatientMarks, network_svg
-from her2gc.render.plots_timeline import treatment_timeline_svg
+from typing import TYPE_CHECKING
 
-__all__ = ["NetworkPicture", "PatientMarks", "ctdna_trend_svg", "network_svg", "treatment_timeline_svg"]
+from her2gc.case import Case
+from her2gc.render.plots_ctdna import ctdna_trend_svg
+from her2gc.render.plots_timeline import treatment_timeline_svg
+from her2gc.report import Report
+
+if TYPE_CHECKING:
+    from her2gc.kb.schema_model import ModelAnnotations
+    from her2gc.network.bnet import LogicalModel
+    from her2gc.render.plots_network import NetworkPicture, Scope
+
+__all__ = ["ctdna_trend_svg", "network_svg", "treatment_timeline_svg"]
+
+
+def network_svg(
+    report: Report, case: Case, *, model: LogicalModel, annotations: ModelAnnotations, scope: Scope = "patient"
+) -> NetworkPicture:
+    """The network picture of the patient (see :func:`her2gc.render.plots_network.network_svg`).
+
+    Imported on first use: the network library is not needed for the time plots.
+    """
+    from her2gc.render.plots_network import network_svg as draw_network
+
+    return draw_network(report, case, model=model, annotations=annotations, scope=scope)

@@ -46,19 +46,30 @@ def day_of(value: float) -> dt.date:
     return _EPOCH + dt.timedelta(days=math.floor(value + 0.5))
 
 
-def format_date_axis(ax: Axes, left: dt.date, right: dt.date) -> None:
-    """ISO dates on the x axis (``2025-02`` on month starts), the same in every locale."""
+def format_date_axis(ax: Axes, left: dt.date, right: dt.date, labelled: bool = True) -> None:
+    """The date range on the x axis; ISO dates (``2025-02`` on month starts) when ``labelled``,
+    the same in every locale. Unlabelled axes get no ticks at all (ticks are the slow part
+    of a matplotlib figure), their grid comes from :func:`date_grid`."""
     from matplotlib.dates import AutoDateLocator
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullLocator
 
     def label(value: float, _position: object) -> str:
         day = day_of(value)
         return day.strftime("%Y-%m") if day.day == 1 else day.isoformat()
 
-    locator: Any = AutoDateLocator  # untyped in matplotlib
     ax.set_xlim(number(left), number(right))
+    if not labelled:
+        ax.xaxis.set_major_locator(NullLocator())
+        return
+    locator: Any = AutoDateLocator  # untyped in matplotlib
     ax.xaxis.set_major_locator(locator(minticks=3, maxticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(label))
+
+
+def date_grid(axes: Sequence[Axes], ticks: Sequence[float]) -> None:
+    """Vertical grid lines at ``ticks`` (the labelled axis's dates) across each of ``axes``."""
+    for ax in axes:
+        ax.vlines(list(ticks), 0, 1, transform=ax.get_xaxis_transform(), colors="#e4e4e4", linewidth=0.8, zorder=0)
 
 
 def period_end(period: TherapyPeriod, right: dt.date) -> dt.date:

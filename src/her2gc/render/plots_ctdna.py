@@ -67,7 +67,6 @@ def _band(ax: Axes, periods: TherapyPeriods, right: dt.date) -> None:
     """The strip above the panels that names each shaded line of therapy."""
     ax.set_ylim(0, 1)
     ax.set_yticks([])
-    ax.tick_params(axis="x", which="both", bottom=False, labelbottom=False)
     for spine in ax.spines.values():
         spine.set_visible(False)
     shade_periods(ax, periods.periods, right, "band")
@@ -89,7 +88,7 @@ def _plot_series(ax: Axes, points: Sequence[PlasmaPoint], gid: str, index: int, 
     colour, marker = SERIES_COLOURS[index % len(SERIES_COLOURS)], SERIES_MARKERS[index % len(SERIES_MARKERS)]
     (line,) = ax.plot(xs, ys, marker=marker, color=colour, markersize=7, linewidth=1.8, label=label, zorder=4)
     line.set_gid(gid)
-    for x, y in zip(xs, ys):
+    for position, (x, y) in enumerate(zip(xs, ys), start=1):
         value = f"{y:.3g}%" if as_percent else f"{y:.3g}"
         text = ax.annotate(
             value,
@@ -103,7 +102,7 @@ def _plot_series(ax: Axes, points: Sequence[PlasmaPoint], gid: str, index: int, 
             bbox=LABEL_BOX,
             zorder=6,
         )
-        text.set_gid(f"{gid}-value")
+        text.set_gid(f"{gid}-value-{position}")
     at_progression = [(x, y) for x, y, p in zip(xs, ys, points) if p.at_progression]
     if at_progression:
         (ring,) = ax.plot(
@@ -139,7 +138,7 @@ def _legend(ax: Axes) -> None:
 
 
 def _panel(
-    ax: Axes, periods: TherapyPeriods, right: dt.date, left: dt.date, name: str, title: str, ylabel: str
+    ax: Axes, periods: TherapyPeriods, right: dt.date, left: dt.date, name: str, title: str, ylabel: str, last: bool
 ) -> None:
     ax.set_gid(f"panel-{name}")
     shade_periods(ax, periods.periods, right, name)
@@ -147,7 +146,7 @@ def _panel(
     ax.set_title(title, pad=6)
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", color="#dddddd", linewidth=0.8, zorder=1)
-    format_date_axis(ax, left, right)
+    format_date_axis(ax, left, right, labelled=last)
 
 
 def _figure(series: PlasmaSeries, periods: TherapyPeriods) -> Figure:
@@ -163,27 +162,25 @@ def _figure(series: PlasmaSeries, periods: TherapyPeriods) -> Figure:
     dates = series.dates() + [p.start for p in periods.periods] + [p.end for p in periods.periods if p.end is not None]
     left, right = date_range(dates, open_ended=any(p.end is None for p in periods.periods))
     band = _axes(figure, 0.2, _BAND_IN)
-    format_date_axis(band, left, right)
+    format_date_axis(band, left, right, labelled=False)
     _band(band, periods, right)
     top = 0.2 + _BAND_IN
     axes: list[Axes] = []
-    for name in panels:
+    for number_of_panel, name in enumerate(panels, start=1):
+        last = number_of_panel == len(panels)
         ax = _axes(figure, top + _TITLE_GAP_IN, _PANEL_IN)
-        ax.sharex(band)
         top += _TITLE_GAP_IN + _PANEL_IN
         axes.append(ax)
         if name == "copy-number":
-            _panel(ax, periods, right, left, name, "Plasma ERBB2 copy number", "copy number")
+            _panel(ax, periods, right, left, name, "Plasma ERBB2 copy number", "copy number", last)
             _plot_series(ax, series.copy_number, "ctdna-erbb2-copy-number", 0, "ERBB2 copy number", as_percent=False)
             ax.set_ylim(0, max(p.value for p in series.copy_number) * 1.3 or 1)
         else:
-            _panel(ax, periods, right, left, name, "Plasma variant allele fraction (VAF)", "VAF (%)")
+            _panel(ax, periods, right, left, name, "Plasma variant allele fraction (VAF)", "VAF (%)", last)
             for index, (label, points) in enumerate(series.vaf.items()):
                 _plot_series(ax, points, f"ctdna-vaf-{slug(label)}", index + 1, label, as_percent=True)
             ax.set_ylim(0, max(p.value for points in series.vaf.values() for p in points) * 130 or 1)
         _legend(ax)
-    for ax in axes[:-1]:
-        ax.tick_params(axis="x", labelbottom=False)
     notes_text(figure, notes, top + _AXIS_IN)
     return figure
 

@@ -19,13 +19,11 @@ from her2gc.render.plots_axes import (
     fit_text,
     format_date_axis,
     keep_inside,
-    mark_progressions,
     notes_text,
     number,
     period_end,
     period_id,
     pixel_width,
-    shade_periods,
     text_box,
 )
 from her2gc.render.plots_data import (
@@ -59,12 +57,10 @@ if TYPE_CHECKING:
 _WIDTH_IN = 9.0
 _LEFT_IN, _RIGHT_IN = 1.15, 0.35
 _TOP_IN, _AXIS_IN, _NOTE_LINE_IN = 0.15, 0.45, 0.17
-_THERAPY_ROW_IN = 1.25
+_THERAPY_ROW_IN = 1.2
 _MARK_Y_IN = 0.22  # height of an event's mark above its row's floor
 _LABEL_GAP_PT = 3.0
 _POINTS_PER_INCH = 72.0
-# a thin leader from a stacked label down to its mark, so that each label shows its event
-_LEADER = {"arrowstyle": "-", "color": "#8a8a8a", "linewidth": 0.7, "shrinkA": 0, "shrinkB": 7}
 
 
 @dataclass(frozen=True)
@@ -121,43 +117,65 @@ def _levels(widths: Sequence[tuple[float, float]], pad: float = 6.0) -> list[int
     """Greedy stacking: each label takes the lowest level where it overlaps no other.
 
     Invariant: labels on one level never overlap horizontally (``widths`` are display
-    x intervals, in the order of their marks' dates).
+    x intervals of the labels, in the order of their marks' dates).
     """
-    ends: list[float] = []
+    placed: list[list[tuple[float, float]]] = []
     levels = []
     for x0, x1 in widths:
-        level = next((k for k, end in enumerate(ends) if x0 > end + pad), len(ends))
-        if level == len(ends):
-            ends.append(x1)
-        else:
-            ends[level] = x1
+        level = next(
+            (k for k, row in enumerate(placed) if all(x1 + pad < a or b + pad < x0 for a, b in row)), len(placed)
+        )
+        if level == len(placed):
+            placed.append([])
+        placed[level].append((x0, x1))
         levels.append(level)
     return levels
 
 
-def _row_axes(figure: Figure) -> Axes:
-    width = (_WIDTH_IN - _LEFT_IN - _RIGHT_IN) / _WIDTH_IN
-    return figure.add_axes((_LEFT_IN / _WIDTH_IN, 0.0, width, 0.1))
+def _row_name(ax: Axes, name: str, top: float, height: float) -> None:
+    from matplotlib.transforms import blended_transform_factory
+
+    where = blended_transform_factory(ax.transAxes, ax.transData)
+    ax.text(
+        -0.015, top + height / 2, name, transform=where, ha="right", va="center", fontweight="bold", linespacing=1.1
+    )
 
 
-def _style_row(ax: Axes, name: str, left: dt.date, right: dt.date) -> None:
-    format_date_axis(ax, left, right)
-    ax.set_yticks([])
-    ax.set_ylabel(name, rotation=0, ha="right", va="center", fontweight="bold", labelpad=10, linespacing=1.1)
-    ax.spines["left"].set_visible(False)
-    ax.grid(axis="x", color="#e4e4e4", linewidth=0.8, zorder=0)
-    ax.tick_params(axis="x", labelbottom=False, length=0)
+def _shade(ax: Axes, periods: TherapyPeriods, right: dt.date, top: float, height: float, key: str) -> None:
+    """The lines of therapy shaded behind a row (id ``therapy-line-1-<row>``), progression dashed."""
+    from matplotlib.patches import Rectangle
+
+    for index, period in enumerate(periods.periods):
+        x0, x1 = number(period.start), number(period_end(period, right))
+        colour = CURRENT_TINT if period.current else THERAPY_TINTS[index % len(THERAPY_TINTS)]
+        hatch = "//" if period.current and not period.start_recorded else None
+        span = Rectangle((x0, top), x1 - x0, height, facecolor=colour, edgecolor="none", hatch=hatch, linewidth=0)
+        span.set_hatchcolor(HATCH_COLOUR)
+        span.set_zorder(0)
+        span.set_gid(f"therapy-{period_id(period)}-{key}")
+        ax.add_patch(span)
+        if period.progressed and period.end is not None:
+            end = number(period.end)
+            (line,) = ax.plot(
+                [end, end],
+                [top, top + height],
+                color=PROGRESSION_COLOUR,
+                linestyle=(0, (4, 2)),
+                linewidth=1.6,
+                zorder=2,
+            )
+            line.set_gid(f"progression-{period_id(period)}-{key}")
 
 
-def _therapy_row(ax: Axes, periods: TherapyPeriods, right: dt.date) -> None:
-    ax.set_ylim(0, _THERAPY_ROW_IN)
-    bar_y, bar_h = 0.62, 0.34
+def _therapy_row(ax: Axes, periods: TherapyPeriods, right: dt.date, top: float) -> float:
+    """Bars of the lines of therapy, named, with their drugs below; returns the row's height."""
+    bar_top, bar_h = top + 0.3, 0.34
     for index, period in enumerate(periods.periods):
         x0, x1 = number(period.start), number(period_end(period, right))
         colour = CURRENT_TINT if period.current else THERAPY_TINTS[index % len(THERAPY_TINTS)]
         hatch = "//" if period.current and not period.start_recorded else None
         (bar,) = ax.barh(
-            bar_y + bar_h / 2,
+            bar_top + bar_h / 2,
             x1 - x0,
             left=x0,
             height=bar_h,
@@ -172,14 +190,21 @@ def _therapy_row(ax: Axes, periods: TherapyPeriods, right: dt.date) -> None:
         heading = period_heading(period)
         inferred = "" if period.start_recorded else " (start not recorded)"
         title = ax.text(
-            (x0 + x1) / 2, bar_y + bar_h / 2, heading, ha="center", va="center", fontsize=9.5, fontweight="bold"
+            (x0 + x1) / 2, bar_top + bar_h / 2, heading, ha="center", va="center", fontsize=9.5, fontweight="bold"
         )
         title.set_gid(f"line-label-{period_id(period)}")
         short = "Now" if period.current else f"L{period.line}"
-        candidates = [heading + inferred, heading, period_heading(period, long=False), period.label, short]
-        fit_text(title, candidates, width, 1)
+        fit_text(
+            title, [heading + inferred, heading, period_heading(period, long=False), period.label, short], width, 1
+        )
         drugs = ax.text(
-            (x0 + x1) / 2, bar_y - 0.06, " + ".join(period.drugs), ha="center", va="top", fontsize=9, linespacing=1.15
+            (x0 + x1) / 2,
+            bar_top + bar_h + 0.06,
+            " + ".join(period.drugs),
+            ha="center",
+            va="top",
+            fontsize=9,
+            linespacing=1.15,
         )
         drugs.set_gid(f"line-drugs-{period_id(period)}")
         fit_text(drugs, [" + ".join(period.drugs)], max(width, 90), 3)
@@ -188,54 +213,30 @@ def _therapy_row(ax: Axes, periods: TherapyPeriods, right: dt.date) -> None:
             end = number(period.end)
             (tick,) = ax.plot(
                 [end, end],
-                [bar_y - 0.04, bar_y + bar_h + 0.04],
+                [bar_top - 0.04, bar_top + bar_h + 0.04],
                 color=PROGRESSION_COLOUR,
                 linewidth=3,
                 solid_capstyle="butt",
             )
             tick.set_gid(f"line-progression-{period_id(period)}")
             text = ax.text(
-                end,
-                bar_y + bar_h + 0.06,
-                "progression",
-                ha="center",
-                va="bottom",
-                fontsize=8.5,
-                color=PROGRESSION_COLOUR,
+                end, bar_top - 0.06, "progression", ha="center", va="bottom", fontsize=8.5, color=PROGRESSION_COLOUR
             )
             keep_inside(text, ax)
+    return _THERAPY_ROW_IN
 
 
-def _event_row(ax: Axes, row: Row) -> float:
-    """Draw a row's marks and labels; returns the height in inches the row needs."""
-    ax.set_ylim(0, 1)  # provisional; set to the row's height in inches below
+def _event_row(ax: Axes, row: Row, top: float) -> float:
+    """A row's marks with their labels stacked in levels; returns the row's height in inches.
+
+    The axis runs downwards in inches, so each row is placed under the ones before it
+    once its labels' widths (which depend only on the figure's width) have been measured.
+    """
     labels: list[Annotation] = []
     for mark in row.marks:
-        x = number(mark.day)
-        if mark.until is not None:
-            (span,) = ax.plot(
-                [x, number(mark.until)],
-                [_MARK_Y_IN, _MARK_Y_IN],
-                color=row.colour,
-                linewidth=4,
-                alpha=0.45,
-                solid_capstyle="butt",
-            )
-            span.set_gid(f"{mark.gid}-duration")
-        (point,) = ax.plot(
-            [x],
-            [_MARK_Y_IN],
-            linestyle="none",
-            marker=row.marker,
-            markersize=13 if row.marker == "|" else 9,
-            markeredgewidth=2 if row.marker == "|" else 1,
-            color=PROGRESSION_COLOUR if mark.at_progression else row.colour,
-            zorder=4,
-        )
-        point.set_gid(mark.gid + ("-at-progression" if mark.at_progression else ""))
         label = ax.annotate(
             mark.label,
-            (x, _MARK_Y_IN),
+            (number(mark.day), top),
             xytext=(0, 0),
             textcoords="offset points",
             ha="center",
@@ -243,7 +244,7 @@ def _event_row(ax: Axes, row: Row) -> float:
             fontsize=8.5,
             linespacing=1.15,
             bbox=LABEL_BOX,
-            arrowprops=_LEADER,
+            zorder=5,
         )
         label.set_gid(f"{mark.gid}-label")
         keep_inside(label, ax)
@@ -255,49 +256,80 @@ def _event_row(ax: Axes, row: Row) -> float:
     for level, box in zip(levels, boxes):
         heights[level] = max(heights[level], box.height / dpi * _POINTS_PER_INCH)
     base = 9.0
-    for level, label in zip(levels, labels):
-        label.xyann = (0, base + sum(heights[:level]) + level * _LABEL_GAP_PT)
-    needed_pt = base + sum(heights) + len(heights) * _LABEL_GAP_PT
-    return _MARK_Y_IN + needed_pt / _POINTS_PER_INCH + 0.08
+    needed_in = (base + sum(heights) + len(heights) * _LABEL_GAP_PT) / _POINTS_PER_INCH
+    height = needed_in + _MARK_Y_IN + 0.08
+    mark_y = top + height - _MARK_Y_IN
+    for mark, level, label in zip(row.marks, levels, labels):
+        x = number(mark.day)
+        offset = base + sum(heights[:level]) + level * _LABEL_GAP_PT
+        label.xy = (x, mark_y)
+        label.xyann = (0, offset)
+        if level:  # a leader from a raised label down to its mark
+            (leader,) = ax.plot(
+                [x, x],
+                [mark_y - 7 / _POINTS_PER_INCH, mark_y - offset / _POINTS_PER_INCH],
+                color="#8a8a8a",
+                linewidth=0.7,
+                zorder=3,
+            )
+            leader.set_gid(f"{mark.gid}-leader")
+        if mark.until is not None:
+            (span,) = ax.plot(
+                [x, number(mark.until)],
+                [mark_y, mark_y],
+                color=row.colour,
+                linewidth=4,
+                alpha=0.45,
+                solid_capstyle="butt",
+            )
+            span.set_gid(f"{mark.gid}-duration")
+        (point,) = ax.plot(
+            [x],
+            [mark_y],
+            linestyle="none",
+            marker=row.marker,
+            markersize=13 if row.marker == "|" else 9,
+            markeredgewidth=2 if row.marker == "|" else 1,
+            color=PROGRESSION_COLOUR if mark.at_progression else row.colour,
+            zorder=4,
+        )
+        point.set_gid(mark.gid + ("-at-progression" if mark.at_progression else ""))
+    return height
 
 
-def _figure(case: Case, report: Report, periods: TherapyPeriods, rows: list[Row], notes: list[str]) -> Figure:
+def _figure(periods: TherapyPeriods, rows: list[Row], notes: list[str]) -> Figure:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(_WIDTH_IN, 4.0))
     dates = [p.start for p in periods.periods] + [p.end for p in periods.periods if p.end is not None]
     dates += [m.day for row in rows for m in row.marks] + [m.until for row in rows for m in row.marks if m.until]
     left, right = date_range(dates, open_ended=any(p.end is None for p in periods.periods))
-    placed: list[tuple[Axes, float]] = []
+    width = (_WIDTH_IN - _LEFT_IN - _RIGHT_IN) / _WIDTH_IN
+    ax = figure.add_axes((_LEFT_IN / _WIDTH_IN, 0.1, width, 0.8))
+    ax.set_gid("timeline")
+    format_date_axis(ax, left, right)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    # Provisional: an annotation outside the axes measures as empty, so the range holds
+    # every row while labels are measured; the real range is set below.
+    ax.set_ylim(100, 0)
+    top = 0.0
     if periods.periods:
-        ax = _row_axes(figure)
-        _style_row(ax, "Lines of\ntherapy", left, right)
-        ax.set_gid("row-therapy")
-        _therapy_row(ax, periods, right)
-        placed.append((ax, _THERAPY_ROW_IN))
+        height = _therapy_row(ax, periods, right, top)
+        _row_name(ax, "Lines of\ntherapy", top, height)
+        top += height
     for row in rows:
-        ax = _row_axes(figure)
-        _style_row(ax, row.name, left, right)
-        ax.set_gid(f"row-{row.key}")
-        shade_periods(ax, periods.periods, right, row.key)
-        mark_progressions(ax, periods.periods, row.key)
-        placed.append((ax, _event_row(ax, row)))
-    height = _TOP_IN + sum(h for _, h in placed) + _AXIS_IN + len(notes) * _NOTE_LINE_IN + 0.1
-    figure.set_size_inches(_WIDTH_IN, height)
-    top = _TOP_IN
-    for ax, row_height in placed:
-        ax.set_ylim(0, row_height)
-        ax.set_position(
-            (
-                _LEFT_IN / _WIDTH_IN,
-                1 - (top + row_height) / height,
-                (_WIDTH_IN - _LEFT_IN - _RIGHT_IN) / _WIDTH_IN,
-                row_height / height,
-            )
-        )
-        top += row_height
-    placed[-1][0].tick_params(axis="x", labelbottom=True, length=3.5)
-    notes_text(figure, notes, top + _AXIS_IN)
+        height = _event_row(ax, row, top)
+        _shade(ax, periods, right, top, height, row.key)
+        _row_name(ax, row.name, top, height)
+        ax.axhline(top, color="#bbbbbb", linewidth=0.8, zorder=1)
+        top += height
+    ax.set_ylim(top, 0)  # inches from the top of the first row, downwards
+    figure_height = _TOP_IN + top + _AXIS_IN + len(notes) * _NOTE_LINE_IN + 0.1
+    figure.set_size_inches(_WIDTH_IN, figure_height)
+    ax.set_position((_LEFT_IN / _WIDTH_IN, 1 - (_TOP_IN + top) / figure_height, width, top / figure_height))
+    ax.grid(axis="x", color="#e4e4e4", linewidth=0.8, zorder=0)
+    notes_text(figure, notes, _TOP_IN + top + _AXIS_IN)
     return figure
 
 
@@ -326,7 +358,7 @@ def treatment_timeline_svg(case: Case, report: Report) -> str | None:
         *(f"Not drawn: {item}" for item in [*periods.not_drawn, *not_placed]),
         *(n[0].upper() + n[1:] for n in periods.notes),
     ]
-    raw = render_figure(lambda: _figure(case, report, periods, rows, notes))
+    raw = render_figure(lambda: _figure(periods, rows, notes))
     return finish_svg(
         raw,
         prefix="her2gc-timeline",
