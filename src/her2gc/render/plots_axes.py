@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from her2gc.render.plots_data import TherapyPeriod
-from her2gc.render.plots_svg import CURRENT_TINT, HATCH_COLOUR, PROGRESSION_COLOUR, THERAPY_TINTS, slug
+from her2gc.render.plots_svg import CURRENT_TINT, HATCH_COLOUR, PROGRESSION_COLOUR, SMALL_FONT_PT, THERAPY_TINTS, slug
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -158,5 +158,5 @@ def notes_text(figure: Figure, lines: Sequence[str], top_in: float) -> None:
         return
     text = "\n".join(textwrap.fill(line, 120) for line in lines)
     y = 1 - top_in / figure.get_figheight()
-    note = figure.text(0.01, y, text, fontsize=8.5, color="#444444", va="top", ha="left", linespacing=1.3)
+    note = figure.text(0.01, y, text, fontsize=SMALL_FONT_PT, color="#444444", va="top", ha="left", linespacing=1.3)
     note.set_gid("plot-notes")

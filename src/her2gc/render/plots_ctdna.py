@@ -30,16 +30,21 @@ from her2gc.render.plots_data import (
     PlasmaPoint,
     PlasmaSeries,
     TherapyPeriods,
+    case_dates,
     period_heading,
     period_text,
     plasma_series,
     therapy_periods,
 )
 from her2gc.render.plots_svg import (
+    FIGURE_WIDTH_IN,
     LABEL_BOX,
+    PLOT_LEFT_IN,
+    PLOT_RIGHT_IN,
     PROGRESSION_COLOUR,
     SERIES_COLOURS,
     SERIES_MARKERS,
+    SMALL_FONT_PT,
     finish_svg,
     render_figure,
     slug,
@@ -52,8 +57,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-_WIDTH_IN = 9.0
-_LEFT_IN, _RIGHT_IN = 0.8, 2.4
+_WIDTH_IN, _LEFT_IN, _RIGHT_IN = FIGURE_WIDTH_IN, PLOT_LEFT_IN, PLOT_RIGHT_IN
 _BAND_IN, _PANEL_IN, _TITLE_GAP_IN, _AXIS_IN, _NOTE_LINE_IN = 0.55, 2.0, 0.42, 0.5, 0.17
 
 
@@ -73,8 +77,9 @@ def _band(ax: Axes, periods: TherapyPeriods, right: dt.date) -> None:
     mark_progressions(ax, periods.periods, "band")
     for period in periods.periods:
         x0, x1 = number(period.start), number(period_end(period, right))
-        name = period_heading(period, long=False)
-        text = ax.text((x0 + x1) / 2, 0.5, name, ha="center", va="center", fontsize=9, linespacing=1.15)
+        # no line break inside the heading: "Line 3 · PR" stays whole, the drugs may wrap
+        name = period_heading(period, long=False).replace(" ", "\u00a0")
+        text = ax.text((x0 + x1) / 2, 0.5, name, ha="center", va="center", fontsize=SMALL_FONT_PT, linespacing=1.15)
         text.set_gid(f"therapy-label-{period_id(period)}")
         short = "Now" if period.current else f"L{period.line}"
         candidates = [f"{name}: {' + '.join(period.drugs)}", name, period.label, short]
@@ -86,7 +91,9 @@ def _plot_series(ax: Axes, points: Sequence[PlasmaPoint], gid: str, index: int, 
     xs = [number(p.date) for p in points]
     ys = [p.value * 100 if as_percent else p.value for p in points]
     colour, marker = SERIES_COLOURS[index % len(SERIES_COLOURS)], SERIES_MARKERS[index % len(SERIES_MARKERS)]
-    (line,) = ax.plot(xs, ys, marker=marker, color=colour, markersize=7, linewidth=1.8, label=label, zorder=4)
+    (line,) = ax.plot(
+        xs, ys, marker=marker, color=colour, markersize=7, linewidth=1.8, label=label, zorder=4, clip_on=False
+    )
     line.set_gid(gid)
     for position, (x, y) in enumerate(zip(xs, ys), start=1):
         value = f"{y:.3g}%" if as_percent else f"{y:.3g}"
@@ -97,7 +104,7 @@ def _plot_series(ax: Axes, points: Sequence[PlasmaPoint], gid: str, index: int, 
             textcoords="offset points",
             ha="center",
             va="bottom",
-            fontsize=8.5,
+            fontsize=SMALL_FONT_PT,
             color=colour,
             bbox=LABEL_BOX,
             zorder=6,
@@ -115,6 +122,7 @@ def _plot_series(ax: Axes, points: Sequence[PlasmaPoint], gid: str, index: int, 
             markeredgecolor=PROGRESSION_COLOUR,
             markeredgewidth=2,
             zorder=5,
+            clip_on=False,  # a ring at 0 % stays whole
             label="sample at progression",
         )
         ring.set_gid(f"{gid}-at-progression")
@@ -149,7 +157,7 @@ def _panel(
     format_date_axis(ax, left, right, labelled=last)
 
 
-def _figure(series: PlasmaSeries, periods: TherapyPeriods) -> Figure:
+def _figure(series: PlasmaSeries, periods: TherapyPeriods, dates: list[dt.date]) -> Figure:
     from matplotlib.figure import Figure
 
     panels = [name for name, present in (("copy-number", series.copy_number), ("vaf", series.vaf)) if present]
@@ -159,7 +167,6 @@ def _figure(series: PlasmaSeries, periods: TherapyPeriods) -> Figure:
     ]
     height = 0.2 + _BAND_IN + len(panels) * (_TITLE_GAP_IN + _PANEL_IN) + _AXIS_IN + len(notes) * _NOTE_LINE_IN + 0.1
     figure = Figure(figsize=(_WIDTH_IN, height))
-    dates = series.dates() + [p.start for p in periods.periods] + [p.end for p in periods.periods if p.end is not None]
     left, right = date_range(dates, open_ended=any(p.end is None for p in periods.periods))
     band = _axes(figure, 0.2, _BAND_IN)
     format_date_axis(band, left, right, labelled=False)
@@ -218,7 +225,7 @@ def ctdna_trend_svg(case: Case, report: Report) -> str | None:
     if series.empty:
         return None
     periods = therapy_periods(case)
-    raw = render_figure(lambda: _figure(series, periods))
+    raw = render_figure(lambda: _figure(series, periods, case_dates(case, periods)))
     return finish_svg(
         raw,
         prefix="her2gc-ctdna",

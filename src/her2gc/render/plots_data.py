@@ -126,6 +126,17 @@ def therapy_periods(case: Case) -> TherapyPeriods:
     return TherapyPeriods(tuple(periods), tuple(not_drawn), tuple(notes))
 
 
+def case_dates(case: Case, periods: TherapyPeriods) -> list[dt.date]:
+    """Every date either time plot shows: both plots span the same dates, so that their
+    axes line up when a report shows one above the other."""
+    dates = [p.start for p in periods.periods] + [p.end for p in periods.periods if p.end is not None]
+    dates += [point.date for point in case.ctdna]
+    dates += [a.date for a in case.alterations if a.source == "plasma" and a.date is not None]
+    dates += [t.date for t in case.her2_tests if t.date is not None]
+    dates += [d for e in case.adverse_events for d in (e.onset, e.resolved) if d is not None]
+    return dates
+
+
 @dataclass(frozen=True)
 class PlasmaPoint:
     date: dt.date

@@ -50,6 +50,11 @@ CURRENT_TINT = "#E3F1EA"
 HATCH_COLOUR = "#A9C4B5"  # light: the hatching says "start inferred" without hiding marks
 
 BASE_FONT_PT = 10.5
+SMALL_FONT_PT = 9.0  # the smallest text: still 7.5 pt when a 9-inch figure is printed on A4
+# Both time plots share one geometry, so that their date axes line up when a report
+# shows one above the other: the same width, the data area between the same margins.
+FIGURE_WIDTH_IN = 9.0
+PLOT_LEFT_IN, PLOT_RIGHT_IN = 1.15, 2.4
 
 _RC: dict[str, Any] = {
     "svg.fonttype": "none",  # text stays text: small files, selectable, read by screen readers

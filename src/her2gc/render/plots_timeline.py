@@ -29,6 +29,7 @@ from her2gc.render.plots_axes import (
 from her2gc.render.plots_data import (
     TherapyPeriods,
     adverse_event_label,
+    case_dates,
     dated_adverse_events,
     dated_her2_tests,
     her2_test_label,
@@ -39,10 +40,14 @@ from her2gc.render.plots_data import (
 )
 from her2gc.render.plots_svg import (
     CURRENT_TINT,
+    FIGURE_WIDTH_IN,
     HATCH_COLOUR,
     LABEL_BOX,
     OKABE_ITO,
+    PLOT_LEFT_IN,
+    PLOT_RIGHT_IN,
     PROGRESSION_COLOUR,
+    SMALL_FONT_PT,
     THERAPY_TINTS,
     finish_svg,
     render_figure,
@@ -54,12 +59,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation
 
-_WIDTH_IN = 9.0
-_LEFT_IN, _RIGHT_IN = 1.15, 0.35
+_WIDTH_IN, _LEFT_IN, _RIGHT_IN = FIGURE_WIDTH_IN, PLOT_LEFT_IN, PLOT_RIGHT_IN
 _TOP_IN, _AXIS_IN, _NOTE_LINE_IN = 0.15, 0.45, 0.17
 _THERAPY_ROW_IN = 1.2
 _MARK_Y_IN = 0.22  # height of an event's mark above its row's floor
 _LABEL_GAP_PT = 3.0
+_LABEL_INSET_PT = 2.0  # a label's box starts just right of its mark, clear of the leader
 _POINTS_PER_INCH = 72.0
 
 
@@ -113,22 +118,56 @@ def _rows(case: Case, report: Report) -> tuple[list[Row], list[str]]:
     return rows, [*undated_events, *undated_tests]
 
 
-def _levels(widths: Sequence[tuple[float, float]], pad: float = 6.0) -> list[int]:
-    """Greedy stacking: each label takes the lowest level where it overlaps no other.
+def _covers(box: tuple[float, float], x: float) -> bool:
+    return box[0] - 1 <= x <= box[1] + 1
 
-    Invariant: labels on one level never overlap horizontally (``widths`` are display
-    x intervals of the labels, in the order of their marks' dates).
+
+def _placing_order(boxes: Sequence[tuple[float, float]], anchors: Sequence[float]) -> list[int]:
+    """Labels in the order they are placed, lowest first: a label whose box covers another's
+    mark comes after it (it must lie higher, or the other's leader would cross it), else
+    the latest mark first. Mutual covering (no stacking avoids a crossing) falls back to
+    the latest mark first."""
+    count = len(boxes)
+    lower = {i: {j for j in range(count) if j != i and _covers(boxes[i], anchors[j])} for i in range(count)}
+    order: list[int] = []
+    remaining = set(range(count))
+    while remaining:
+        ready = [i for i in remaining if not (lower[i] & remaining)] or list(remaining)
+        chosen = max(ready, key=lambda i: (anchors[i], i))
+        order.append(chosen)
+        remaining.discard(chosen)
+    return order
+
+
+def _levels(boxes: Sequence[tuple[float, float]], anchors: Sequence[float], pad: float = 6.0) -> list[int]:
+    """Stack labels in levels so that no two overlap and no leader crosses a label.
+
+    ``boxes`` are the labels' display x intervals, ``anchors`` the x of their marks; a
+    label on level k has a leader from its mark up through levels 0..k-1. Each label, in
+    :func:`_placing_order`, takes the lowest level above every placed label whose mark it
+    covers where it overlaps no label and no leader. Invariant: on each level, labels
+    are pairwise apart and clear of the leaders passing through it.
     """
-    placed: list[list[tuple[float, float]]] = []
-    levels = []
-    for x0, x1 in widths:
-        level = next(
-            (k for k, row in enumerate(placed) if all(x1 + pad < a or b + pad < x0 for a, b in row)), len(placed)
-        )
-        if level == len(placed):
-            placed.append([])
-        placed[level].append((x0, x1))
-        levels.append(level)
+    labels: list[list[tuple[float, float]]] = []  # per level: label intervals
+    leaders: list[list[float]] = []  # per level: x of the leaders passing through it
+    levels = [0] * len(boxes)
+    placed: list[int] = []
+    for index in _placing_order(boxes, anchors):
+        (a, b), x = boxes[index], anchors[index]
+        level = 1 + max((levels[j] for j in placed if _covers(boxes[index], anchors[j])), default=-1)
+        while level < len(labels) and not (
+            all(b + pad < c or d + pad < a for c, d in labels[level])
+            and all(not a - pad <= other <= b + pad for other in leaders[level])
+        ):
+            level += 1
+        while len(labels) <= level:
+            labels.append([])
+            leaders.append([])
+        labels[level].append((a, b))
+        for lower in range(level):
+            leaders[lower].append(x)
+        levels[index] = level
+        placed.append(index)
     return levels
 
 
@@ -203,7 +242,7 @@ def _therapy_row(ax: Axes, periods: TherapyPeriods, right: dt.date, top: float) 
             " + ".join(period.drugs),
             ha="center",
             va="top",
-            fontsize=9,
+            fontsize=SMALL_FONT_PT,
             linespacing=1.15,
         )
         drugs.set_gid(f"line-drugs-{period_id(period)}")
@@ -220,7 +259,13 @@ def _therapy_row(ax: Axes, periods: TherapyPeriods, right: dt.date, top: float) 
             )
             tick.set_gid(f"line-progression-{period_id(period)}")
             text = ax.text(
-                end, bar_top - 0.06, "progression", ha="center", va="bottom", fontsize=8.5, color=PROGRESSION_COLOUR
+                end,
+                bar_top - 0.06,
+                "progression",
+                ha="center",
+                va="bottom",
+                fontsize=SMALL_FONT_PT,
+                color=PROGRESSION_COLOUR,
             )
             keep_inside(text, ax)
     return _THERAPY_ROW_IN
@@ -233,24 +278,30 @@ def _event_row(ax: Axes, row: Row, top: float) -> float:
     once its labels' widths (which depend only on the figure's width) have been measured.
     """
     labels: list[Annotation] = []
+    frame = ax.get_window_extent()
     for mark in row.marks:
+        # A label starts at its mark and runs right (left of it near the right edge), so a
+        # leader down from a raised label passes left of every later label below it.
         label = ax.annotate(
             mark.label,
             (number(mark.day), top),
-            xytext=(0, 0),
+            xytext=(_LABEL_INSET_PT, 0),
             textcoords="offset points",
-            ha="center",
+            ha="left",
             va="bottom",
-            fontsize=8.5,
+            fontsize=SMALL_FONT_PT,
             linespacing=1.15,
             bbox=LABEL_BOX,
             zorder=5,
         )
         label.set_gid(f"{mark.gid}-label")
-        keep_inside(label, ax)
+        if text_box(label).x1 > frame.x1:
+            label.set_horizontalalignment("right")
+            label.xyann = (-_LABEL_INSET_PT, 0)
         labels.append(label)
     boxes = [text_box(label) for label in labels]
-    levels = _levels([(box.x0, box.x1) for box in boxes])
+    anchors = [float(ax.transData.transform((number(mark.day), top))[0]) for mark in row.marks]
+    levels = _levels([(box.x0, box.x1) for box in boxes], anchors)
     dpi = ax.get_figure().dpi  # type: ignore[union-attr]
     heights = [0.0] * (max(levels) + 1)
     for level, box in zip(levels, boxes):
@@ -263,7 +314,7 @@ def _event_row(ax: Axes, row: Row, top: float) -> float:
         x = number(mark.day)
         offset = base + sum(heights[:level]) + level * _LABEL_GAP_PT
         label.xy = (x, mark_y)
-        label.xyann = (0, offset)
+        label.xyann = (label.xyann[0], offset)
         if level:  # a leader from a raised label down to its mark
             (leader,) = ax.plot(
                 [x, x],
@@ -297,12 +348,10 @@ def _event_row(ax: Axes, row: Row, top: float) -> float:
     return height
 
 
-def _figure(periods: TherapyPeriods, rows: list[Row], notes: list[str]) -> Figure:
+def _figure(periods: TherapyPeriods, rows: list[Row], notes: list[str], dates: list[dt.date]) -> Figure:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(_WIDTH_IN, 4.0))
-    dates = [p.start for p in periods.periods] + [p.end for p in periods.periods if p.end is not None]
-    dates += [m.day for row in rows for m in row.marks] + [m.until for row in rows for m in row.marks if m.until]
     left, right = date_range(dates, open_ended=any(p.end is None for p in periods.periods))
     width = (_WIDTH_IN - _LEFT_IN - _RIGHT_IN) / _WIDTH_IN
     ax = figure.add_axes((_LEFT_IN / _WIDTH_IN, 0.1, width, 0.8))
@@ -329,8 +378,57 @@ def _figure(periods: TherapyPeriods, rows: list[Row], notes: list[str]) -> Figur
     figure.set_size_inches(_WIDTH_IN, figure_height)
     ax.set_position((_LEFT_IN / _WIDTH_IN, 1 - (_TOP_IN + top) / figure_height, width, top / figure_height))
     ax.grid(axis="x", color="#e4e4e4", linewidth=0.8, zorder=0)
+    _legend(ax, periods, rows)
     notes_text(figure, notes, _TOP_IN + top + _AXIS_IN)
     return figure
+
+
+def _legend(ax: Axes, periods: TherapyPeriods, rows: Sequence[Row]) -> None:
+    """What each kind of mark means, beside the plot; only the kinds the case has."""
+    from matplotlib.artist import Artist
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    entries: list[tuple[str, Artist]] = []
+    if periods.periods:
+        entries.append(("line of therapy", Patch(facecolor=THERAPY_TINTS[0], edgecolor="#555555")))
+    if any(not p.start_recorded for p in periods.periods):
+        entries.append(("start not recorded", Patch(facecolor=CURRENT_TINT, edgecolor="#555555", hatch="//")))
+    if any(p.progressed for p in periods.periods):
+        entries.append(
+            ("stopped: progression", Line2D([], [], color=PROGRESSION_COLOUR, linestyle=(0, (4, 2)), linewidth=1.6))
+        )
+    kinds = {
+        "adverse-events": "adverse event",
+        "her2-tests": "HER2 test",
+        "ctdna": "ctDNA sample",
+    }
+    for row in rows:
+        marker_size = 13 if row.marker == "|" else 8
+        entries.append(
+            (
+                kinds[row.key],
+                Line2D([], [], linestyle="none", marker=row.marker, color=row.colour, markersize=marker_size),
+            )
+        )
+        if any(m.until for m in row.marks):
+            entries.append(("until resolved", Line2D([], [], color=row.colour, linewidth=4, alpha=0.45)))
+        if any(m.at_progression for m in row.marks):
+            entries.append(
+                (
+                    "sample at progression",
+                    Line2D([], [], linestyle="none", marker=row.marker, color=PROGRESSION_COLOUR, markersize=13),
+                )
+            )
+    legend = ax.legend(
+        [artist for _, artist in entries],
+        [name for name, _ in entries],
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        frameon=False,
+        borderaxespad=0,
+    )
+    legend.set_gid("timeline-legend")
 
 
 def _description(periods: TherapyPeriods, rows: list[Row], not_placed: list[str]) -> str:
@@ -358,7 +456,7 @@ def treatment_timeline_svg(case: Case, report: Report) -> str | None:
         *(f"Not drawn: {item}" for item in [*periods.not_drawn, *not_placed]),
         *(n[0].upper() + n[1:] for n in periods.notes),
     ]
-    raw = render_figure(lambda: _figure(periods, rows, notes))
+    raw = render_figure(lambda: _figure(periods, rows, notes, case_dates(case, periods)))
     return finish_svg(
         raw,
         prefix="her2gc-timeline",
