@@ -308,10 +308,18 @@ def period_heading(period: TherapyPeriod, long: bool = True) -> str:
 
 
 def period_text(period: TherapyPeriod) -> str:
-    """One sentence for the description: ``Line 1, trastuzumab + ..., 2025-02-01 to 2025-09-01, best response PR, stopped: progression``."""
-    end = period.end.isoformat() if period.end is not None and period.end_recorded else "ongoing or end not recorded"
+    """One sentence for the description: ``Line 1: trastuzumab + ..., 2025-02-01 to 2025-09-01,
+    best response PR, stopped: progression``."""
     start = period.start.isoformat() + ("" if period.start_recorded else " (start not recorded)")
-    parts = [f"{period.label}: {' + '.join(period.drugs)}", f"{start} to {end}"]
+    if period.current:
+        span = f"from {start}, ongoing"
+    elif period.end is not None and period.end_recorded:
+        span = f"{start} to {period.end.isoformat()}"
+    elif period.end is not None:
+        span = f"{start} to the next line's start {period.end.isoformat()} (end not recorded)"
+    else:
+        span = f"from {start} (end not recorded)"
+    parts = [f"{period.label}: {' + '.join(period.drugs)}", span]
     if period.best_response:
         parts.append(f"best response {period.best_response}")
     if period.stop_reason:

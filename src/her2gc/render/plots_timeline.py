@@ -434,7 +434,7 @@ def _legend(ax: Axes, periods: TherapyPeriods, rows: Sequence[Row]) -> None:
 def _description(periods: TherapyPeriods, rows: list[Row], not_placed: list[str]) -> str:
     parts = [f"{period_text(p)}." for p in periods.periods]
     for row in rows:
-        items = "; ".join(f"{m.day.isoformat()} {' '.join(m.label.split())}" for m in row.marks)
+        items = "; ".join(f"{m.day.isoformat()} {', '.join(m.label.splitlines())}" for m in row.marks)
         parts.append(f"{' '.join(row.name.split())}: {items}.")
     parts.extend(f"Not drawn: {item}." for item in [*periods.not_drawn, *not_placed])
     return " ".join(parts)
