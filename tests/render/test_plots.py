@@ -354,3 +354,13 @@ def test_importing_the_plots_does_not_import_matplotlib_or_the_network():
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True, timeout=60
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+@needs_dot
+def test_model_drawing_labels_break_lines_instead_of_showing_backslash_n(model):
+    from her2gc.network.draw import dot_svg, to_dot
+
+    svg = dot_svg(to_dot(model, {"MET_alt": 1}, {"mAb_HER2_dIV": ["trastuzumab"]}))
+    lines = texts(parse(svg))
+    assert "(altered: on)" in lines and "[trastuzumab]" in lines
+    assert not any("\\n" in line for line in lines)
