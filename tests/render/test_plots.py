@@ -170,7 +170,7 @@ def test_crowded_labels_are_stacked_not_overlapping(evaluated):
 
 
 def test_levels_keep_labels_apart_and_leaders_clear():
-    from her2gc.render.plots_timeline import _levels
+    from her2gc.render.plots_labels import label_levels as _levels
 
     # marks at 0, 20, 40 with labels running right from them, and a label near the right
     # edge ending at its mark (120) that reaches back over the mark at 40
@@ -198,7 +198,7 @@ def test_levels_keep_labels_apart_and_leaders_clear():
 @settings(max_examples=200, deadline=None)
 def test_levels_property(labels):
     """Any marks (distinct dates), labels running right from the mark or, near the edge, ending at it."""
-    from her2gc.render.plots_timeline import _levels
+    from her2gc.render.plots_labels import label_levels as _levels
 
     labels = sorted(labels)
     anchors = [3.0 * x for x, _, _ in labels]

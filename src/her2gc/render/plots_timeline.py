@@ -38,6 +38,7 @@ from her2gc.render.plots_data import (
     plasma_samples,
     therapy_periods,
 )
+from her2gc.render.plots_labels import label_levels
 from her2gc.render.plots_svg import (
     CURRENT_TINT,
     FIGURE_WIDTH_IN,
@@ -116,59 +117,6 @@ def _rows(case: Case, report: Report) -> tuple[list[Row], list[str]]:
         )
         rows.append(Row("ctDNA\nsamples", "ctdna", marks, "|", OKABE_ITO["black"]))
     return rows, [*undated_events, *undated_tests]
-
-
-def _covers(box: tuple[float, float], x: float) -> bool:
-    return box[0] - 1 <= x <= box[1] + 1
-
-
-def _placing_order(boxes: Sequence[tuple[float, float]], anchors: Sequence[float]) -> list[int]:
-    """Labels in the order they are placed, lowest first: a label whose box covers another's
-    mark comes after it (it must lie higher, or the other's leader would cross it), else
-    the latest mark first. Mutual covering (no stacking avoids a crossing) falls back to
-    the latest mark first."""
-    count = len(boxes)
-    lower = {i: {j for j in range(count) if j != i and _covers(boxes[i], anchors[j])} for i in range(count)}
-    order: list[int] = []
-    remaining = set(range(count))
-    while remaining:
-        ready = [i for i in remaining if not (lower[i] & remaining)] or list(remaining)
-        chosen = max(ready, key=lambda i: (anchors[i], i))
-        order.append(chosen)
-        remaining.discard(chosen)
-    return order
-
-
-def _levels(boxes: Sequence[tuple[float, float]], anchors: Sequence[float], pad: float = 6.0) -> list[int]:
-    """Stack labels in levels so that no two overlap and no leader crosses a label.
-
-    ``boxes`` are the labels' display x intervals, ``anchors`` the x of their marks; a
-    label on level k has a leader from its mark up through levels 0..k-1. Each label, in
-    :func:`_placing_order`, takes the lowest level above every placed label whose mark it
-    covers where it overlaps no label and no leader. Invariant: on each level, labels
-    are pairwise apart and clear of the leaders passing through it.
-    """
-    labels: list[list[tuple[float, float]]] = []  # per level: label intervals
-    leaders: list[list[float]] = []  # per level: x of the leaders passing through it
-    levels = [0] * len(boxes)
-    placed: list[int] = []
-    for index in _placing_order(boxes, anchors):
-        (a, b), x = boxes[index], anchors[index]
-        level = 1 + max((levels[j] for j in placed if _covers(boxes[index], anchors[j])), default=-1)
-        while level < len(labels) and not (
-            all(b + pad < c or d + pad < a for c, d in labels[level])
-            and all(not a - pad <= other <= b + pad for other in leaders[level])
-        ):
-            level += 1
-        while len(labels) <= level:
-            labels.append([])
-            leaders.append([])
-        labels[level].append((a, b))
-        for lower in range(level):
-            leaders[lower].append(x)
-        levels[index] = level
-        placed.append(index)
-    return levels
 
 
 def _row_name(ax: Axes, name: str, top: float, height: float) -> None:
@@ -301,7 +249,7 @@ def _event_row(ax: Axes, row: Row, top: float) -> float:
         labels.append(label)
     boxes = [text_box(label) for label in labels]
     anchors = [float(ax.transData.transform((number(mark.day), top))[0]) for mark in row.marks]
-    levels = _levels([(box.x0, box.x1) for box in boxes], anchors)
+    levels = label_levels([(box.x0, box.x1) for box in boxes], anchors)
     dpi = ax.get_figure().dpi  # type: ignore[union-attr]
     heights = [0.0] * (max(levels) + 1)
     for level, box in zip(levels, boxes):
