@@ -18,7 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = [p for p in sorted((ROOT / "tests" / "cases").rglob("*.yaml")) if not p.name.endswith(".expected.yaml")]
 CASES += sorted((ROOT / "examples").glob("*.yaml"))
 INTERNAL = ("facts.md", "seed 00", "seed00", "the seed", "seed document", "seed review")
-READ_KEYS = {"why", "cautions", "text", "message", "summary", "description", "indication", "conclusion", "rationale", "notes"}
+READ_KEYS = {
+    "why",
+    "cautions",
+    "text",
+    "message",
+    "summary",
+    "description",
+    "indication",
+    "conclusion",
+    "rationale",
+    "notes",
+}
 
 
 def _read_strings(value: Any, key: str = "") -> list[str]:

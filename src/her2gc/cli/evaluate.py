@@ -85,4 +85,4 @@ def evaluate(
         region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model
     )
     report = run_evaluation(case, kb, options, runtime=command_line_runtime())
-    write_output(render(report, output_format, case), output)
+    write_output(render(report, output_format, case, kb), output)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from her2gc.case import Case
+from her2gc.kb.base import KnowledgeBase
 from her2gc.report import Report
 
 FORMATS = ("text", "json", "html")
@@ -25,16 +26,17 @@ def to_text(report: Report, case: Case | None = None) -> str:
     return render_text(report, case)
 
 
-def to_html(report: Report, case: Case | None = None) -> str:
+def to_html(report: Report, case: Case | None = None, kb: KnowledgeBase | None = None) -> str:
     from her2gc.render.html import to_html as render_html
 
-    return render_html(report, case)
+    return render_html(report, case, kb)
 
 
-def render(report: Report, output_format: str, case: Case | None = None) -> str:
-    """The report in ``output_format``; text and HTML open with the case as read when given."""
+def render(report: Report, output_format: str, case: Case | None = None, kb: KnowledgeBase | None = None) -> str:
+    """The report in ``output_format``; text and HTML open with the case as read when given,
+    and the HTML carries the pictures (the network picture needs the knowledge base)."""
     if output_format == "json":
         return to_json(report)
     if output_format == "html":
-        return to_html(report, case)
+        return to_html(report, case, kb)
     return to_text(report, case)
