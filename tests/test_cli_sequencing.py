@@ -38,7 +38,7 @@ def test_evaluate_merges_maf_and_ctdna(capsys: pytest.CaptureFixture[str]) -> No
     assert report["resistance"]["ctdna"]["compared"] == "progression_vs_baseline"
     assert report["resistance"]["ctdna"]["responded_before_progression"] is True  # PR on line 1
     # Counts of what was read and skipped are always reported, never silent.
-    assert "tumour.maf (maf): 4 alteration(s) in 1 sample(s); skipped 0 row(s)" in captured.err
+    assert "tumour.maf (maf): 4 alteration(s) in 1 sample(s); 4 row(s) read: 4 used, 0 skipped" in captured.err
 
 
 def test_evaluate_refuses_missing_sequencing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

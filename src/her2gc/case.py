@@ -68,6 +68,25 @@ def _gene(value: Any, info: ValidationInfo) -> Any:
     return vocabulary.gene(value) if vocabulary is not None else fold_gene_symbol(value)
 
 
+def _number(value: Any) -> Any:
+    # YAML and JSON read true/false as numbers in lax validation (true == 1): a clinical value never is.
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true/false")
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError(f"true or false is expected, not {str(value)[:40]!r}")
+    return value
+
+
+# Numbers refuse booleans, infinities and NaN; flags refuse anything but true/false.
+Number = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
+Count = Annotated[int, BeforeValidator(_number)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Text = Annotated[str, Field(max_length=200)]
+
 DrugName = Annotated[str, BeforeValidator(_drug)]
 GeneSymbol = Annotated[str, BeforeValidator(_gene)]
 
@@ -80,10 +99,10 @@ class IhcReading(_Frozen):
     """An IHC result: the score, or the raw reading for the product to score."""
 
     score: Annotated[IhcScore | None, BeforeValidator(_score_as_text)] = None
-    percent_cells: float | None = Field(default=None, ge=0, le=100)
+    percent_cells: Number | None = Field(default=None, ge=0, le=100)
     intensity: Intensity | None = None
     pattern: StainPattern | None = None
-    largest_cluster_cells: int | None = Field(default=None, ge=0)
+    largest_cluster_cells: Count | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _score_or_reading(self) -> Self:
@@ -97,9 +116,9 @@ class IhcReading(_Frozen):
 class IshResult(_Frozen):
     """An in-situ hybridisation result (FISH, SISH, DISH)."""
 
-    ratio: float | None = Field(default=None, gt=0, description="HER2/CEP17 ratio")
-    her2_signals_per_cell: float | None = Field(default=None, ge=0)
-    cep17_signals_per_cell: float | None = Field(default=None, gt=0)
+    ratio: Number | None = Field(default=None, gt=0, description="HER2/CEP17 ratio")
+    her2_signals_per_cell: Number | None = Field(default=None, ge=0)
+    cep17_signals_per_cell: Number | None = Field(default=None, gt=0)
     reported_result: Literal["amplified", "not_amplified"] | None = Field(
         default=None, description="the laboratory's interpretation when no numbers are given"
     )
@@ -117,7 +136,7 @@ class Her2Test(_Frozen):
     setting: TestSetting = "diagnosis"
     ihc: IhcReading | None = None
     ish: IshResult | None = None
-    tumour_fragments: int | None = Field(default=None, ge=0, description="tumour-bearing biopsy fragments")
+    tumour_fragments: Count | None = Field(default=None, ge=0, description="tumour-bearing biopsy fragments")
     site: str | None = Field(default=None, description="primary or metastatic site sampled")
 
     @model_validator(mode="after")
@@ -132,7 +151,7 @@ class Tumour(_Frozen):
     oncotree_code: Literal["STAD", "GEJ", "ESCA"] | None = None
     histology: str = "adenocarcinoma"
     lauren: Literal["intestinal", "diffuse", "mixed", "unknown"] = "unknown"
-    metastatic: bool = True
+    metastatic: Flag = True
 
     @field_validator("histology")
     @classmethod
@@ -153,18 +172,18 @@ class Tumour(_Frozen):
 
 
 class Pdl1(_Frozen):
-    cps: float = Field(ge=0)
-    assay: str | None = None
+    cps: Number = Field(ge=0, le=100, description="PD-L1 combined positive score (0-100)")
+    assay: Text | None = None
 
 
 class Comorbidities(_Frozen):
-    ild_history: bool = False
-    lvef_percent: float | None = Field(default=None, ge=0, le=100)
-    heart_failure: bool = False
+    ild_history: Flag = False
+    lvef_percent: Number | None = Field(default=None, ge=0, le=100)
+    heart_failure: Flag = False
 
 
 class TreatmentLine(_Frozen):
-    line: int = Field(ge=1)
+    line: Count = Field(ge=1)
     drugs: list[DrugName] = Field(min_length=1)
     start: dt.date | None = None
     end: dt.date | None = None
@@ -181,12 +200,12 @@ class TreatmentLine(_Frozen):
 class Alteration(_Frozen):
     gene: GeneSymbol
     kind: AlterationKind
-    protein_change: str | None = None
-    copy_number: float | None = Field(default=None, ge=0)
-    vaf: float | None = Field(default=None, ge=0, le=1)
+    protein_change: Text | None = None
+    copy_number: Number | None = Field(default=None, ge=0, le=1000)
+    vaf: Number | None = Field(default=None, ge=0, le=1)
     source: SampleSource = "tissue"
     date: dt.date | None = None
-    sample_id: str | None = None
+    sample_id: Text | None = None
 
     def label(self) -> str:
         """How a tumour board writes it: ``MET amp``, ``PIK3CA p.H1047R``."""
@@ -197,8 +216,8 @@ class Alteration(_Frozen):
 
 class CtdnaVariant(_Frozen):
     gene: GeneSymbol
-    protein_change: str | None = None
-    vaf: float = Field(ge=0, le=1)
+    protein_change: Text | None = None
+    vaf: Number = Field(ge=0, le=1)
 
 
 CtdnaTiming = Literal["baseline", "on_treatment", "progression"]
@@ -206,15 +225,15 @@ CtdnaTiming = Literal["baseline", "on_treatment", "progression"]
 
 class CtdnaPoint(_Frozen):
     date: dt.date
-    erbb2_copy_number: float | None = Field(default=None, ge=0)
-    variants: list[CtdnaVariant] = Field(default_factory=list)
+    erbb2_copy_number: Number | None = Field(default=None, ge=0, le=1000)
+    variants: list[CtdnaVariant] = Field(default_factory=list, max_length=200)
     timing: CtdnaTiming | None = Field(
         default=None, description="relative to therapy; derived from the treatment history when absent"
     )
 
 
 class NcrnaFinding(_Frozen):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)
     direction: Literal["up", "down"]
 
 
@@ -241,16 +260,16 @@ AdverseEventKind = Literal[
 class AdverseEvent(_Frozen):
     drug: DrugName
     event: AdverseEventKind
-    grade: int | None = Field(default=None, ge=0, le=5)
+    grade: Count | None = Field(default=None, ge=0, le=5)
     onset: dt.date | None = None
     resolved: dt.date | None = None
-    lvef_percent: float | None = Field(default=None, ge=0, le=100)
-    lvef_drop_points: float | None = Field(default=None, ge=0, le=100)
-    lvef_below_lln: bool | None = Field(default=None, description="LVEF below the institution's lower limit of normal")
-    symptomatic: bool = False
-    urine_protein_g_per_24h: float | None = Field(default=None, ge=0, le=100)
-    nephrotic_syndrome: bool | None = None
-    controlled: bool | None = Field(default=None, description="hypertension controlled with treatment")
+    lvef_percent: Number | None = Field(default=None, ge=0, le=100)
+    lvef_drop_points: Number | None = Field(default=None, ge=0, le=100)
+    lvef_below_lln: Flag | None = Field(default=None, description="LVEF below the institution's lower limit of normal")
+    symptomatic: Flag = False
+    urine_protein_g_per_24h: Number | None = Field(default=None, ge=0, le=100)
+    nephrotic_syndrome: Flag | None = None
+    controlled: Flag | None = Field(default=None, description="hypertension controlled with treatment")
     organ: str | None = Field(
         default=None, description="immune_mediated: e.g. pneumonitis, colitis, hepatitis, endocrine, nephritis, skin"
     )
@@ -266,12 +285,12 @@ class AdverseEvent(_Frozen):
 
 
 class DrugDose(_Frozen):
-    mg_per_kg: float | None = Field(default=None, gt=0, le=100)
+    mg_per_kg: Number | None = Field(default=None, gt=0, le=100)
 
 
 class CurrentTherapy(_Frozen):
     drugs: list[DrugName] = Field(min_length=1)
-    dose_mg_per_kg: float | None = Field(default=None, gt=0, le=100, description="the dose of a single-drug therapy")
+    dose_mg_per_kg: Number | None = Field(default=None, gt=0, le=100, description="the dose of a single-drug therapy")
     doses: dict[DrugName, DrugDose] = Field(default_factory=dict, description="dose per drug of a combination")
 
     def dose_of(self, drug: str) -> float | None:
@@ -293,32 +312,34 @@ def _ascending(dates: list[dt.date | None]) -> int | None:
 class Cldn182(_Frozen):
     """Claudin 18.2 immunohistochemistry."""
 
-    percent_moderate_strong: float = Field(
+    percent_moderate_strong: Number = Field(
         ge=0, le=100, description="% of tumour cells with moderate-to-strong membranous staining"
     )
-    assay: str | None = None
+    assay: Text | None = None
 
 
 class Case(_Frozen):
     """One patient (``schema: her2gc.case/1``)."""
 
     schema_: Literal["her2gc.case/1"] = Field(default="her2gc.case/1", alias="schema")
-    patient_id: str = Field(min_length=1)
+    patient_id: str = Field(min_length=1, max_length=128)
     region: Region | None = None
     tumour: Tumour
-    ecog: int | None = Field(default=None, ge=0, le=4)
-    her2_tests: list[Her2Test] = Field(default_factory=list)
+    ecog: Count | None = Field(default=None, ge=0, le=5)
+    her2_tests: list[Her2Test] = Field(default_factory=list, max_length=50)
     pdl1: Pdl1 | None = None
     msi: Literal["MSS", "MSI-H", "unknown"] = "unknown"
     cldn18_2: Cldn182 | None = None
-    tumour_fraction: float | None = Field(default=None, ge=0, le=1)
-    sample_ids: list[str] = Field(default_factory=list, description="sequencing sample ids of this patient")
+    tumour_fraction: Number | None = Field(default=None, ge=0, le=1)
+    sample_ids: list[Text] = Field(
+        default_factory=list, max_length=50, description="sequencing sample ids of this patient"
+    )
     comorbidities: Comorbidities = Field(default_factory=Comorbidities)
-    treatment_history: list[TreatmentLine] = Field(default_factory=list)
-    alterations: list[Alteration] = Field(default_factory=list)
-    ctdna: list[CtdnaPoint] = Field(default_factory=list)
-    ncrna: list[NcrnaFinding] = Field(default_factory=list)
-    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    treatment_history: list[TreatmentLine] = Field(default_factory=list, max_length=20)
+    alterations: list[Alteration] = Field(default_factory=list, max_length=5000)
+    ctdna: list[CtdnaPoint] = Field(default_factory=list, max_length=500)
+    ncrna: list[NcrnaFinding] = Field(default_factory=list, max_length=200)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list, max_length=500)
     current_therapy: CurrentTherapy | None = None
 
     model_config = ConfigDict(

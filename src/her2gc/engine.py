@@ -27,6 +27,7 @@ from her2gc.report import (
     SafetyAction,
     SourceRef,
     Statement,
+    TraceItem,
 )
 from her2gc.resistance import assess_resistance, cautions_for_regimen
 from her2gc.runtime import Runtime, default_runtime
@@ -125,6 +126,10 @@ def normalised_case(case: Case, kb: KnowledgeBase) -> Case:
         raise InputError(validation_message(exc, f"case {case.patient_id}")) from None
 
 
+def _read_trace(accounts: Sequence[str]) -> list[TraceItem]:
+    return [TraceItem(rule="input.read", conclusion=account) for account in accounts]
+
+
 def _model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Runtime, top: int) -> ModelSection:
     # The model step brings the logical-model engine; imported when a report asks for it.
     from her2gc.model import model_section
@@ -133,12 +138,19 @@ def _model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Run
 
 
 def evaluate(
-    case: Case, kb: KnowledgeBase, options: EvaluationOptions | None = None, *, runtime: Runtime | None = None
+    case: Case,
+    kb: KnowledgeBase,
+    options: EvaluationOptions | None = None,
+    *,
+    runtime: Runtime | None = None,
+    read_accounts: Sequence[str] = (),
 ) -> Report:
     """The report for one case under one knowledge base. Pure and deterministic.
 
     ``runtime`` holds what repeats across cases (model screens by alteration profile);
     the process-wide default is used when none is given. It changes speed, never the report.
+    ``read_accounts`` are the readers' accounts of the files merged into the case (rows read,
+    used, skipped by reason); the report's trace keeps them.
     """
     options = options or EvaluationOptions()
     runtime = runtime or default_runtime()
@@ -182,6 +194,6 @@ def evaluate(
         safety=safety,
         warnings=warnings,
         notes=notes,
-        trace=therapy.trace,
+        trace=[*_read_trace(read_accounts), *therapy.trace],
         sources=_source_refs(_cited(her2, therapy.options, resistance, safety, model, notes), kb, runtime),
     )

@@ -12,9 +12,13 @@ class Her2gcError(Exception):
 
     exit_code: int = 2
 
+    max_chars = 300
+
     def one_line(self) -> str:
-        """The message as one line, as the command line prints it."""
-        return " ".join(str(self).split())
+        """The message as one line of at most ``max_chars`` characters, as the command line prints it
+        (a long value in a message is cut with an ellipsis, never repeated whole)."""
+        text = " ".join(str(self).split())
+        return text if len(text) <= self.max_chars else text[: self.max_chars - 1] + "…"
 
 
 class InputError(Her2gcError):

@@ -102,7 +102,7 @@ def test_annotate_command_writes_tsv_and_counts(data_dir: Path, tmp_path: Path) 
     assert lines[0].split("\t")[:6] == ["sample_id", "gene", "kind", "protein_change", "copy_number", "mechanism_ids"]
     assert any(line.startswith("TCGA-AA-0001-01A\tPIK3CA\tmut\tp.H1047R\t") for line in lines)
     assert any(line.startswith("S1\tERBB2\tamp\t\t8.57\t") for line in lines)
-    assert "skipped 2 row(s)" in result.output  # stderr is mixed into output by the runner
+    assert "6 row(s) read: 4 used, 2 skipped" in result.output  # stderr is mixed into output by the runner
 
 
 def test_annotate_command_needs_an_input() -> None:
@@ -111,5 +111,8 @@ def test_annotate_command_needs_an_input() -> None:
 
 
 def test_load_sequencing_into_case(case: Case, data_dir: Path) -> None:
-    merged = merge_sequencing(case, SequencingInputs(seg=data_dir / "tiny.seg", sample="S2", cn_method="fixed"), kb())
+    merged, accounts = merge_sequencing(
+        case, SequencingInputs(seg=data_dir / "tiny.seg", sample="S2", cn_method="fixed"), kb()
+    )
+    assert any("row(s) read" in line for line in accounts)
     assert [(a.gene, a.kind) for a in merged.alterations] == [("PTEN", "del")]

@@ -65,6 +65,11 @@ def evaluate(
         raise InputError(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
     kb = load_kb()
     case = read_case(case_file, kb)
+    if region is None and case.region is None:
+        raise InputError(
+            f"{case_file}: case.region: required (set region: US, EU, CN or JP in the case, or pass --region)"
+        )
+    read_accounts: list[str] = []
     if any(path is not None for path in (maf, vcf, cna, seg, ctdna)):
         from her2gc.cli.sequencing import merge_sequencing
         from her2gc.readers.sequencing import SequencingInputs
@@ -80,9 +85,9 @@ def evaluate(
             cn_method=cn_method,
             amp_threshold=amp_threshold,
         )
-        case = merge_sequencing(case, inputs, kb)
+        case, read_accounts = merge_sequencing(case, inputs, kb)
     options = EvaluationOptions(
         region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model
     )
-    report = run_evaluation(case, kb, options, runtime=command_line_runtime())
+    report = run_evaluation(case, kb, options, runtime=command_line_runtime(), read_accounts=read_accounts)
     write_output(render(report, output_format, case, kb), output)

@@ -77,11 +77,12 @@ def annotate_command(
     typer.echo(f"annotate: {table.num_rows} row(s) written", err=True)
 
 
-def merge_sequencing(case: Case, inputs: SequencingInputs, kb: KnowledgeBase) -> Case:
-    """The case with the files' alterations and ctDNA merged; counts and warnings on stderr."""
+def merge_sequencing(case: Case, inputs: SequencingInputs, kb: KnowledgeBase) -> tuple[Case, list[str]]:
+    """The case with the files' alterations and ctDNA merged, and what was read (counts and
+    warnings, also written on stderr)."""
     from her2gc.readers.merge import merge_with_report
 
     merged, messages = merge_with_report(case, inputs, kb)
     for message in messages:
         typer.echo(message, err=True)
-    return merged
+    return merged, messages

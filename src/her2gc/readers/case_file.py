@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,26 +9,12 @@ from pydantic import ValidationError
 
 from her2gc.case import Case
 from her2gc.errors import InputError
-from her2gc.input_files import read_text
-from her2gc.kb.yamlio import YamlSyntaxError, parse_yaml
+from her2gc.input_files import decode, read_bytes
+from her2gc.readers.documents import parse_document
 from her2gc.validation import validation_message
 
 if TYPE_CHECKING:
     from her2gc.kb.base import KnowledgeBase
-
-
-def parse_document(path: Path, text: str) -> Any:
-    """JSON when the name says so, YAML otherwise (YAML also reads JSON)."""
-    name = path.name.lower().removesuffix(".gz")
-    try:
-        if name.endswith(".json"):
-            return json.loads(text)
-        return parse_yaml(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} line {exc.lineno}: malformed JSON ({exc.msg})") from None
-    except YamlSyntaxError as exc:
-        where = f" line {exc.line}" if exc.line is not None else ""
-        raise InputError(f"{path}{where}: malformed YAML ({exc.problem})") from None
 
 
 def case_from_data(data: Any, source: str = "<case>", kb: KnowledgeBase | None = None) -> Case:
@@ -47,7 +32,14 @@ def case_from_data(data: Any, source: str = "<case>", kb: KnowledgeBase | None =
         raise InputError(validation_message(exc, source)) from None
 
 
+MAX_CASE_BYTES = 32 * 1024**2  # a real case is a few kilobytes; a cohort is read row by row
+
+
 def read_case(path: str | Path, kb: KnowledgeBase | None = None) -> Case:
     """Read and validate a case file (JSON or YAML, plain or ``.gz``)."""
     file_path = Path(path)
-    return case_from_data(parse_document(file_path, read_text(file_path)), str(file_path), kb)
+    raw = read_bytes(file_path)
+    if len(raw) > MAX_CASE_BYTES:
+        raise InputError(f"{file_path}: {len(raw):,} bytes, over the {MAX_CASE_BYTES:,}-byte limit of a case file")
+    data = parse_document(file_path, decode(file_path, raw))
+    return case_from_data(data, str(file_path), kb)

@@ -50,7 +50,7 @@ def read_cna(path: Path | str, genomics: GenomicsKnowledge) -> ReadResult:
     for sample in samples:  # one vectorised pass per sample column
         match = TCGA_SAMPLE.match(sample)
         if match and int(match.group(1)) >= 10:
-            report.skip("non-tumour TCGA sample columns (sample type 10-29)")
+            report.skip("non-tumour TCGA sample columns (sample type 10-29)", unit="column")
             continue
         values = _column_values(raw, sample, allowed)
         is_amp = np.isin(values, amp)
@@ -59,7 +59,7 @@ def read_cna(path: Path | str, genomics: GenomicsKnowledge) -> ReadResult:
         keep = np.flatnonzero(is_amp | is_del)
         if keep.size:
             pieces.append(_rows(sample, genes, raw.lines(), keep, is_amp))
-    report.skip("low-level gains / shallow losses (GISTIC +-1), not alterations", low_level)
+    report.skip("low-level gains / shallow losses (GISTIC +-1), not alterations", low_level, unit="value")
     table = pa.concat_tables(pieces) if pieces else SCHEMA.empty_table()
     return ReadResult(path=path, source="cna", table=table, report=report, extra={"samples": samples})
 

@@ -51,7 +51,7 @@ class CtdnaResult:
 
     def summary(self) -> str:
         points = sum(len(p) for p in self.points_by_sample.values())
-        return f"{self.path.name} (ctdna): {points} timepoint(s); skipped {self.report.skipped_total} row(s)"
+        return f"{self.path.name} (ctdna): {points} timepoint(s); {self.report.accounting()}"
 
 
 def read_ctdna(path: Path | str, genomics: GenomicsKnowledge) -> CtdnaResult:
@@ -104,7 +104,7 @@ class _Point:
     def add(self, gene: str, change: str | None, vaf: float, report: ReadReport, genomics: GenomicsKnowledge) -> None:
         symbol = genomics.aliases.get(gene.strip().upper())
         if symbol is None:
-            report.skip("ctDNA variants of genes outside the knowledge base")
+            report.skip("ctDNA variants of genes outside the knowledge base", unit="variant")
             return
         self.variants.append(CtdnaVariant(gene=symbol, protein_change=change, vaf=vaf))
 

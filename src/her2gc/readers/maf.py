@@ -37,6 +37,7 @@ ALIASES: dict[str, list[str]] = {
     "protein": ["HGVSp_Short", "HGVSp", "Protein_Change", "amino_acid_change", "aa_change", "proteinChange"],
     "class": ["Variant_Classification", "Consequence", "variant_class", "mutationType"],
     "build": ["NCBI_Build", "build", "genome_build"],
+    "start": ["Start_Position", "Start_position", "start", "pos", "position"],
     "vaf": ["t_vaf", "tumor_vaf", "vaf", "tumor_f", "allele_fraction"],
     "alt_count": ["t_alt_count", "tumor_alt_count"],
     "ref_count": ["t_ref_count", "tumor_ref_count"],
@@ -61,6 +62,8 @@ def maf_alterations(raw: RawTable, report: ReadReport, genomics: GenomicsKnowled
     """The alteration table of a MAF already read (the compute half of :func:`read_maf`)."""
     path = raw.path
     build = _check_build(raw)
+    if "start" in raw.columns:
+        numeric(raw, "start", integer=True)  # a position that is not a number names its line
     raw = _drop(raw, _missing_required(raw), "rows without gene or sample", report)
     raw = _drop(raw, non_tumour_mask(text(raw, "sample")), "non-tumour TCGA samples (sample type 10-29)", report)
     classes = variant_class.classify_terms(text(raw, "class").combine_chunks(), genomics)

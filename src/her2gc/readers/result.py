@@ -97,9 +97,8 @@ class ReadResult:
         return sorted(s for s in pc.unique(self.table.column("sample_id")).to_pylist() if s is not None)
 
     def summary(self) -> str:
-        """One line for stderr: what was read and what was skipped, with counts."""
-        skipped = "; ".join(f"{reason}: {count}" for reason, count in sorted(self.skipped.items()))
+        """One line for stderr: every row read, used or skipped by reason, and what came of it."""
         return (
             f"{self.path.name} ({self.source}): {self.table.num_rows} alteration(s) in {len(self.samples())} sample(s); "
-            f"skipped {self.report.skipped_total} row(s)" + (f" ({skipped})" if skipped else "")
+            f"{self.report.accounting()}"
         )

@@ -98,6 +98,11 @@ def read_seg(
     thresholds = thresholds or Thresholds.default(genomics)
     report = ReadReport()
     segments = _segments(read_delimited(path, ALIASES, REQUIRED, report), report)
+    if len(segments.samples) == 0:
+        # A header-only file (or one whose every segment was skipped): no calls, said so.
+        report.warn(f"{path.name}: no segments to call genes from")
+        empty: dict[str, object] = {"build": chosen, "thresholds": thresholds, "samples": []}
+        return ReadResult(path=path, source="seg", table=SCHEMA.empty_table(), report=report, extra=empty)
     levels = gene_levels(segments, genomics.gene_spans(chosen), chosen, thresholds, genomics)
     _report_uncovered(path, levels, report)
     called = levels.filter(pc.is_valid(levels.column("kind")))

@@ -38,22 +38,43 @@ class ReadReport:
 
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    rows_read: int = 0  # data lines (or records) read from the file
+    units: dict[str, str] = field(default_factory=dict)  # reason -> what was skipped, when not whole rows
 
-    def skip(self, reason: str, count: int = 1) -> None:
+    def skip(self, reason: str, count: int = 1, unit: str = "row") -> None:
+        """Count what was not used and why; ``unit`` says when it is not whole rows (values, columns, alleles)."""
         if count:
             self.skipped[reason] = self.skipped.get(reason, 0) + count
+            if unit != "row":
+                self.units[reason] = unit
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
     def merge(self, other: ReadReport) -> None:
         for reason, count in other.skipped.items():
-            self.skip(reason, count)
+            self.skip(reason, count, other.units.get(reason, "row"))
         self.warnings.extend(other.warnings)
+        self.rows_read += other.rows_read
 
     @property
     def skipped_total(self) -> int:
-        return sum(self.skipped.values())
+        """Whole rows skipped (values, columns or alleles skipped inside used rows are not rows)."""
+        return sum(count for reason, count in self.skipped.items() if reason not in self.units)
+
+    def accounting(self) -> str:
+        """``N row(s) read: U used, S skipped (reason: n; ...)``, then what else was skipped inside rows."""
+        rows = {r: n for r, n in self.skipped.items() if r not in self.units}
+        other = {r: n for r, n in self.skipped.items() if r in self.units}
+        used = self.rows_read - self.skipped_total
+        text = f"{self.rows_read} row(s) read: {used} used, {self.skipped_total} skipped"
+        if rows:
+            text += " (" + "; ".join(f"{reason}: {count}" for reason, count in sorted(rows.items())) + ")"
+        if other:
+            text += "; also not used: " + "; ".join(
+                f"{count} {self.units[r]}(s): {r}" for r, count in sorted(other.items())
+            )
+        return text
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,36 @@ def resolve_columns(
     return found
 
 
+def _header(path: Path, first_line: bytes, delimiter: str, header_line: int, report: ReadReport) -> list[str]:
+    """Column names, stripped; padded names are said once, duplicates and blanks refused."""
+    try:
+        names = first_line.decode("utf-8").split(delimiter)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path.name} line {header_line}: not UTF-8 text (byte {exc.start} of the header)") from None
+    header = [name.strip() for name in names]
+    padded = [repr(raw) for raw, name in zip(names, header, strict=True) if raw != name and name]
+    if padded:
+        report.warn(f"{path.name} line {header_line}: column name(s) {', '.join(padded[:5])} read without their spaces")
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header, start=1):
+        key = name.lower()
+        if key and key in seen:
+            raise InputError(
+                f"{path.name} line {header_line}: column '{name}' appears twice (columns {seen[key]} and {index})"
+            )
+        seen[key] = index
+    # A header ending in a delimiter (spreadsheet exports) names an empty last column.
+    return [name or f"__column_{index}__" for index, name in enumerate(header, start=1)]
+
+
+def _check_utf8(path: Path, body: bytes, header_index: int) -> None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = header_index + body.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{path.name} line {line}: not UTF-8 text (byte {exc.start} after the preamble)") from None
+
+
 def read_delimited(
     path: Path,
     aliases: Mapping[str, Sequence[str]],
@@ -119,20 +170,27 @@ def read_delimited(
     delimiter: str | None = None,
     keep_all_columns: bool = False,
 ) -> RawTable:
-    """Read ``path`` (tab-, comma- or auto-delimited) as text columns, header after ``#`` lines."""
+    """Read ``path`` (tab-, comma- or auto-delimited) as text columns, header after ``#`` lines.
+
+    Tab-separated files are read without quote handling (MAF, SEG and CNA files do not
+    quote, so a stray ``"`` is data, not the start of a field that swallows the lines after
+    it); comma-separated files keep CSV quoting. Every data line is accounted for: used,
+    or skipped by reason.
+    """
     raw = read_bytes(path)
     offset, header_index = _split_preamble(raw, b"#")
     body = raw[offset:]
-    first_line = body.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+    _check_utf8(path, body, header_index)
+    first_line = body.split(b"\n", 1)[0].rstrip(b"\r")
     if delimiter is None:
-        delimiter = "\t" if "\t" in first_line else ","
-    header = [name.strip() for name in first_line.split(delimiter)]
+        delimiter = "\t" if b"\t" in first_line else ","
     header_line = header_index + 1
+    header = _header(path, first_line, delimiter, header_line, report)
     columns = resolve_columns(path, header, aliases, required, header_line)
     bad_lines: list[int] = []
 
     def on_invalid(row: pcsv.InvalidRow) -> str:
-        # pyarrow numbers rows from the header (1) in single-threaded mode.
+        # pyarrow numbers rows from the first line it reads (the header, skipped) in single-threaded mode.
         if row.number is not None:
             bad_lines.append(header_index + row.number)
         return "skip"
@@ -141,19 +199,25 @@ def read_delimited(
     try:
         table = pcsv.read_csv(
             io.BytesIO(body),
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 24, column_names=header, skip_rows=1),
             parse_options=pcsv.ParseOptions(
-                delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False
+                delimiter=delimiter,
+                quote_char='"' if delimiter == "," else False,
+                invalid_row_handler=on_invalid,
+                ignore_empty_lines=False,
             ),
             convert_options=pcsv.ConvertOptions(
                 include_columns=include,
-                column_types={name: pa.string() for name in header if name},
+                column_types=dict.fromkeys(header, pa.string()),
                 null_values=NULL_TOKENS,
                 strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: cannot parse as a delimited table ({' '.join(str(exc).split())})") from None
+    except (pa.ArrowInvalid, pa.ArrowKeyError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{path.name}: cannot parse as a delimited table ({' '.join(str(exc).split())[:160]})"
+        ) from None
+    report.rows_read += table.num_rows + len(bad_lines)
     if bad_lines:
         _report_bad_rows(path, bad_lines, report)
     table = _with_line_numbers(table, header_line, bad_lines)

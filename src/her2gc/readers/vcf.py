@@ -23,6 +23,7 @@ from her2gc.errors import InputError
 from her2gc.input_files import read_bytes
 from her2gc.kb.genomics import GenomicsKnowledge
 from her2gc.readers import variant_class
+from her2gc.readers.htslib import captured_htslib_messages
 from her2gc.readers.protein import normalise_protein_change
 from her2gc.readers.result import SCHEMA, TCGA_SAMPLE, ReadResult
 from her2gc.readers.tabular import ReadReport
@@ -50,36 +51,69 @@ def read_vcf(path: Path | str, genomics: GenomicsKnowledge) -> ReadResult:
     path = Path(path)
     data = read_bytes(path)  # detects truncated gzip before htslib would stop silently
     expected = _check_records(path, data)
+    report = ReadReport()
+    htslib: list[str] = []
+    with captured_htslib_messages(htslib):
+        table, layout = _records(cyvcf2, path, expected, report, genomics)
+    _report_htslib(path, htslib, report)
+    return ReadResult(path=path, source="vcf", table=table, report=report, extra={"annotation": layout.tag})
+
+
+def _records(
+    cyvcf2: Any, path: Path, data_lines: list[int], report: ReadReport, genomics: GenomicsKnowledge
+) -> tuple[pa.Table, AnnotationLayout]:
     try:
         reader = cyvcf2.VCF(str(path))
     except Exception as exc:
-        raise InputError(f"{path.name}: not a readable VCF ({' '.join(str(exc).split())})") from None
+        raise InputError(f"{path.name}: not a readable VCF ({' '.join(str(exc).split())[:160]})") from None
     layout = _layout(path, reader.raw_header)
-    header_lines = len(reader.raw_header.splitlines())
     tumours = _tumour_samples(path, list(reader.samples))
-    report = ReadReport()
     rows: list[dict[str, Any]] = []
     seen = 0
-    for seen, record in enumerate(reader, start=1):
-        _read_record(record, header_lines + seen, layout, tumours, rows, report, genomics)
+    records = iter(reader)
+    expected = len(data_lines)
+    while True:
+        line = data_lines[seen] if seen < expected else (data_lines[-1] + 1 if data_lines else 1)
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except Exception:
+            raise InputError(
+                f"{path.name} line {line}: a record htslib cannot parse (cut short or malformed)"
+            ) from None
+        seen += 1
+        try:
+            _read_record(record, line, layout, tumours, rows, report, genomics)
+        except (ValueError, TypeError, IndexError, KeyError) as exc:
+            raise InputError(
+                f"{path.name} line {line}: unreadable record ({' '.join(str(exc).split())[:120]})"
+            ) from None
+    report.rows_read += seen
     if seen != expected:
         raise InputError(
             f"{path.name}: {expected} data line(s) but {seen} record(s) could be parsed (malformed or truncated file)"
         )
-    table = pa.Table.from_pylist(rows, schema=SCHEMA) if rows else SCHEMA.empty_table()
-    return ReadResult(path=path, source="vcf", table=table, report=report, extra={"annotation": layout.tag})
+    return (pa.Table.from_pylist(rows, schema=SCHEMA) if rows else SCHEMA.empty_table()), layout
 
 
-def _check_records(path: Path, data: bytes) -> int:
-    """Count data lines; a last line cut short (fewer than 8 fields) is an error naming its line."""
+def _report_htslib(path: Path, messages: list[str], report: ReadReport) -> None:
+    if messages:
+        shown = "; ".join(m[:120] for m in messages[:3]) + (
+            f" (+{len(messages) - 3} more)" if len(messages) > 3 else ""
+        )
+        report.warn(f"{path.name}: htslib said {len(messages)} thing(s): {shown}")
+
+
+def _check_records(path: Path, data: bytes) -> list[int]:
+    """The line number of every data line; a line cut short (fewer than 8 fields) is an error naming it."""
     lines = data.rstrip(b"\n").split(b"\n")
-    body = [i for i, line in enumerate(lines) if line and not line.startswith(b"#")]
-    if body:
-        last = lines[body[-1]]
-        fields = last.count(b"\t") + 1
+    body = [i + 1 for i, line in enumerate(lines) if line and not line.startswith(b"#")]
+    for number in body:
+        fields = lines[number - 1].count(b"\t") + 1
         if fields < 8:
-            raise InputError(f"{path.name} line {body[-1] + 1}: truncated record ({fields} of at least 8 fields)")
-    return len(body)
+            raise InputError(f"{path.name} line {number}: truncated record ({fields} of at least 8 fields)")
+    return body
 
 
 def _layout(path: Path, header: str) -> AnnotationLayout:
@@ -168,14 +202,14 @@ def _read_record(
             [e for e in entries if e[layout.allele] in (alt, "-") or len(record.ALT) == 1], layout, genomics
         )
         if chosen is None:
-            report.skip(f"alleles without a usable {layout.tag} entry")
+            report.skip(f"alleles without a usable {layout.tag} entry", unit="allele")
             continue
         cls = variant_class.classify_term(chosen[layout.consequence], genomics)
         if cls == variant_class.SKIP:
-            report.skip("variants that do not change the protein (synonymous, intronic, UTR...)")
+            report.skip("variants that do not change the protein (synonymous, intronic, UTR...)", unit="allele")
             continue
         if cls == variant_class.UNKNOWN:
-            report.skip("unknown consequence terms")
+            report.skip("unknown consequence terms", unit="allele")
             report.warn(f"line {line}: unknown consequence '{chosen[layout.consequence]}' (skipped)")
             continue
         gene = genomics.aliases.get(chosen[layout.gene].strip().upper(), chosen[layout.gene].strip().upper())
