@@ -1,9 +1,10 @@
 """The checks of the golden case runners (tests/cases/core and tests/cases/trust).
 
 Each expected file holds a `basis` (the source text its expectations come from) and an
-`expect` mapping; every key of `expect` is one check below. A case whose expectation the
-engine does not meet, and which we report as an engine error against its source, carries
-`xfail: REASON` (the runner marks it `xfail(strict=True)`).
+`expect` mapping; every key of `expect` is one check below. Where the engine disagrees
+with a source, the expectation the source gives is kept apart under
+`engine_error: {reason: ..., expect: {...}}`: the runner runs it as a second test marked
+`xfail(strict=True, reason=...)`, so that it passes the day the engine is put right.
 """
 
 from __future__ import annotations
@@ -58,15 +59,34 @@ def load_expected(folder: Path, name: str) -> dict[str, Any]:
     return expected
 
 
+def case_names(folder: Path) -> list[str]:
+    return sorted(p.name.removesuffix(".expected.yaml") for p in folder.glob("*.expected.yaml"))
+
+
 def case_params(folder: Path) -> list[Any]:
-    """One pytest parameter per expected file; `xfail: REASON` marks it strict xfail."""
+    """(name, part) per golden case: part "expect", and "engine_error" (strict xfail) where one is reported."""
     params = []
-    for path in sorted(folder.glob("*.expected.yaml")):
-        name = path.name.removesuffix(".expected.yaml")
-        reason = yaml.safe_load(path.read_text(encoding="utf-8")).get("xfail")
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(pytest.param(name, id=name, marks=marks))
+    for name in case_names(folder):
+        params.append(pytest.param(name, "expect", id=name))
+        for i, error in enumerate(_engine_errors(load_expected(folder, name))):
+            assert error.get("reason") and error.get("expect"), f"{name}: engine_error needs a reason and an expect"
+            mark = pytest.mark.xfail(strict=True, reason=error["reason"])
+            params.append(pytest.param(name, f"engine_error:{i}", id=f"{name}-engine_error{i}", marks=[mark]))
     return params
+
+
+def _engine_errors(expected: dict[str, Any]) -> list[dict[str, Any]]:
+    errors = expected.get("engine_error") or []
+    return [errors] if isinstance(errors, dict) else list(errors)
+
+
+def expectations(expected: dict[str, Any], part: str) -> dict[str, Any]:
+    """The `expect` mapping of one part of a golden case ("expect" or "engine_error:N")."""
+    if part == "expect":
+        chosen: dict[str, Any] = expected["expect"]
+    else:
+        chosen = _engine_errors(expected)[int(part.split(":")[1])]["expect"]
+    return chosen
 
 
 def report_for(folder: Path, name: str, kb: Any) -> dict[str, Any]:

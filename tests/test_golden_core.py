@@ -8,18 +8,17 @@ from typing import Any
 
 import pytest
 
-from golden_checks import case_params, check_basis, check_report, load_expected, report_for
+from golden_checks import case_names, case_params, check_basis, check_report, expectations, load_expected, report_for
 
 CASES = Path(__file__).parent / "cases" / "core"
-PARAMS = case_params(CASES)
 
 
-@pytest.mark.parametrize("name", PARAMS)
-def test_golden_core(name: str, kb: Any) -> None:
+@pytest.mark.parametrize(("name", "part"), case_params(CASES))
+def test_golden_core(name: str, part: str, kb: Any) -> None:
     expected = load_expected(CASES, name)
     check_basis(expected)
-    check_report(report_for(CASES, name, kb), expected["expect"])
+    check_report(report_for(CASES, name, kb), expectations(expected, part))
 
 
 def test_enough_golden_cases() -> None:
-    assert len(PARAMS) >= 30
+    assert len(case_names(CASES)) >= 30
