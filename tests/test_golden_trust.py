@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+import her2gc
 from golden_checks import case_names, case_params, check_basis, check_report, expectations, load_expected, report_for
 from her2gc.cli import main
+from her2gc.engine import EvaluationOptions
 
 CASES = Path(__file__).parent / "cases" / "trust"
 
@@ -51,3 +53,18 @@ def test_golden_trust(name: str, part: str, kb: Any, capsys: pytest.CaptureFixtu
 
 def test_enough_trust_cases() -> None:
     assert len(case_names(CASES)) >= 25
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.rglob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_examples_are_coherent(path: Path, kb: Any) -> None:
+    """The examples a new user runs first raise no case warning (an adverse event on a drug never
+    given, an ILD event without ILD history, overlapping lines), and their plasma ERBB2 fall during
+    the first-line response is not read as HER2 loss (Tao & Huang 2026 §4.1 compare at progression)."""
+    report = her2gc.evaluate(her2gc.read_case(path), kb, EvaluationOptions(with_model=False)).to_json_dict()
+    assert report["warnings"] == [], report["warnings"]
+    mechanisms = {m["id"] for m in report["resistance"]["mechanisms"]}
+    if report["resistance"]["ctdna"] is not None and report["resistance"]["ctdna"]["responded_before_progression"]:
+        assert report["resistance"]["ctdna_pattern"] != "falling" or "her2_loss_after_therapy" not in mechanisms
