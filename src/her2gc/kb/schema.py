@@ -178,6 +178,10 @@ class ApprovalConditions(Entry):
     pdl1_cps_min: float | None = None
     her2: list[Literal["positive", "medium", "low", "none"]] | None = None
     prior_drugs_any: list[str] | None = None
+    prior_drugs_each_of: list[list[str]] | None = Field(
+        default=None,
+        description="one drug of each group must have been given (e.g. a fluoropyrimidine, a platinum, ...)",
+    )
     min_prior_regimens: int | None = None
     max_prior_regimens: int | None = None
     cldn18_2_min_percent: float | None = Field(default=None, ge=0, le=100)

@@ -145,7 +145,7 @@ class Ranking(_Entry):
 
     category_order: list[Literal["preferred", "standard", "alternative", "investigational"]] = Field(min_length=4)
     category_basis: str
-    approval_status_order: list[str] = Field(min_length=1)
+    approval_status_order: list[list[str]] = Field(min_length=1, description="groups of statuses that rank alike")
     approval_basis: str
     strategy_status_order: list[Literal["approved", "in_trials", "preclinical"]] = Field(min_length=3)
     strategy_basis: str
@@ -161,3 +161,10 @@ class Ranking(_Entry):
     def rank(self, order: list[str], value: str) -> int:
         """Position of ``value`` in ``order``; unknown values after every known one."""
         return order.index(value) if value in order else len(order)
+
+    def approval_rank(self, status: str) -> int:
+        """The group of an approval status (statuses in one group rank alike)."""
+        return next(
+            (i for i, group in enumerate(self.approval_status_order) if status in group),
+            len(self.approval_status_order),
+        )

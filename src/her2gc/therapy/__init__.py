@@ -1,11 +1,11 @@
 """Options for the line being decided: eligibility, regional approval, ranking, and the
 reasons for and against each, from ``recommendations*.yaml`` and ``contraindications.yaml``.
 
-Ranking (orders from ``ranking.yaml``): options a contraindication demotes come last;
-before them, options whose randomised evidence missed its primary endpoint and that no
-region approves; before those, investigational options (a trial-only strategy never
-outranks standard care); the rest by guideline category, then regional approval, then
-the rule's priority.
+Ranking (orders from ``ranking.yaml``): options whose randomised evidence missed its
+primary endpoint and that no region approves come last; before them, investigational
+options (a trial-only strategy never outranks standard care); among the rest, an option a
+contraindication demotes comes after the others; then guideline category, regional
+approval and the rule's priority decide.
 """
 
 from __future__ import annotations
@@ -179,11 +179,11 @@ def build_option(
 def _rank_key(option: Option, held_back: tuple[int, int], priority: int, ranking: Ranking) -> tuple[int, ...]:
     demoted, negative = held_back
     return (
-        demoted,
         negative,
         int(option.evidence.category == "investigational"),
+        demoted,
         ranking.rank(list(ranking.category_order), option.evidence.category),
-        ranking.rank(ranking.approval_status_order, option.approval.status),
+        ranking.approval_rank(option.approval.status),
         priority,
     )
 

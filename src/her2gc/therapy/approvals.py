@@ -51,13 +51,21 @@ def unmet_conditions(approval: Approval, patient: PatientFacts) -> list[str]:
             f"the {region} approval requires claudin 18.2 in >= {conditions.cldn18_2_min_percent:g}% of cells"
         )
     if conditions.her2 is not None:
-        statuses = ["positive"] if patient.her2_binary == "positive" else list(patient.her2_tiers)
+        # Approvals name HER2-positive disease as "positive", which is the high tier.
+        statuses = (
+            ["positive"]
+            if patient.her2_binary == "positive"
+            else sorted({"positive" if t == "high" else t for t in patient.her2_tiers})
+        )
         if not all(status in conditions.her2 for status in statuses):
             reasons.append(
                 f"the {region} approval covers HER2 {', '.join(conditions.her2)}; patient is {' or '.join(statuses)}"
             )
     if conditions.prior_drugs_any and not patient.prior_drugs & set(conditions.prior_drugs_any):
         reasons.append(f"the {region} approval requires prior {' or '.join(conditions.prior_drugs_any)}")
+    for group in conditions.prior_drugs_each_of or []:
+        if not patient.prior_drugs & set(group):
+            reasons.append(f"the {region} approval requires prior {' or '.join(group)}")
     prior_regimens = patient.decision_line - 1
     if conditions.min_prior_regimens is not None and prior_regimens < conditions.min_prior_regimens:
         reasons.append(
@@ -84,7 +92,7 @@ def regional_approval(
 ) -> RegionalApproval:
     """The status of one regimen for this patient in the patient's region."""
     candidates = in_force(approvals, regimen.id, patient.region)
-    candidates.sort(key=lambda a: ranking.rank(ranking.approval_status_order, a.status))
+    candidates.sort(key=lambda a: ranking.approval_rank(a.status))
     shortfalls: list[str] = []
     for approval in candidates:
         unmet = unmet_conditions(approval, patient)
