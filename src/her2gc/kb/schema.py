@@ -91,6 +91,9 @@ class TrialArm(Entry):
     label: str
     regimen_id: str | None = None
     n: int | None = None
+    her2_tiers: list[CscoTier] | None = Field(
+        default=None, description="a cohort of one HER2 tier (its figures are shown for patients of that tier)"
+    )
 
 
 Endpoint = Literal[

@@ -55,10 +55,13 @@ def line_key(decision_line: int) -> int:
     return min(decision_line, 3)
 
 
-def _outcomes(kb: KnowledgeBase, trial_id: str, regimen_id: str, runtime: Runtime) -> tuple[Outcome, ...]:
-    # Outcomes depend only on the knowledge base, the trial and the regimen: computed once each.
+def _outcomes(
+    kb: KnowledgeBase, trial_id: str, regimen_id: str, tiers: tuple[str, ...], runtime: Runtime
+) -> tuple[Outcome, ...]:
+    # Outcomes depend only on the knowledge base, the trial, the regimen and the tiers: computed once each.
     return runtime.memo(
-        ("outcomes", kb.sha256, trial_id, regimen_id), lambda: tuple(trial_outcomes(kb.trials[trial_id], regimen_id))
+        ("outcomes", kb.sha256, trial_id, regimen_id, tiers),
+        lambda: tuple(trial_outcomes(kb.trials[trial_id], regimen_id, tiers)),
     )
 
 
@@ -157,7 +160,7 @@ def build_option(
     if approval.approval is not None:
         why.append(f"{approval.approval.region}: {approval.status} — {approval.approval.indication}")
     cautions = _cautions(rec, her2, approval, kb, held, missed) + resistance_cautions(regimen.drugs)
-    outcomes = [o for trial in trials for o in _outcomes(kb, trial.id, rec.regimen_id, runtime)]
+    outcomes = [o for trial in trials for o in _outcomes(kb, trial.id, rec.regimen_id, patient.her2_tiers, runtime)]
     option = Option(
         rank=0,
         regimen_id=rec.regimen_id,

@@ -17,10 +17,15 @@ def _printed(result: TrialResult) -> str | None:
     return result.printed + (f" ({result.ci_printed})" if result.ci_printed else "")
 
 
-def trial_outcomes(trial: Trial, regimen_id: str) -> list[Outcome]:
+def trial_outcomes(trial: Trial, regimen_id: str, tiers: Sequence[str] = ()) -> list[Outcome]:
     """Headline outcomes of the trial arm that gave this regimen, one per analysis the
-    source names (whole population), each figure also as the source prints it."""
-    arms = {arm.id: arm for arm in trial.arms if arm.regimen_id == regimen_id}
+    source names (whole population), each figure also as the source prints it. Where the
+    trial's arms are cohorts of one HER2 tier, only the cohorts of the patient's tiers."""
+    arms = {
+        arm.id: arm
+        for arm in trial.arms
+        if arm.regimen_id == regimen_id and (arm.her2_tiers is None or not tiers or set(arm.her2_tiers) & set(tiers))
+    }
     by_analysis: dict[str | None, dict[str, object]] = {}
     printed: dict[str | None, dict[str, str]] = {}
     for result in trial.results:
