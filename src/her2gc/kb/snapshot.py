@@ -130,9 +130,10 @@ def read(sha256: str) -> tuple[dict[str, Any] | None, str | None]:
         header = json.loads(data[:newline])
     except ValueError:
         return None, f"{path}: unreadable header"
-    if not isinstance(header, dict) or header.get("kb_sha256") != sha256 or header.get("format") != FORMAT:
-        return None, None  # another version's snapshot: not ours to judge
-    if header != _header(sha256, hashlib.sha256(body).hexdigest()):
+    expected = _header(sha256, "")
+    if not isinstance(header, dict) or any(header.get(k) != v for k, v in expected.items() if k != "body_sha256"):
+        return None, None  # another version's or schema's snapshot: not ours to judge, just replaced
+    if header.get("body_sha256") != hashlib.sha256(body).hexdigest():
         return None, f"{path}: content does not match its digest (edited or damaged)"
     try:
         parts = json.loads(body, object_hook=_restore)

@@ -18,7 +18,7 @@ from typing import Any
 from her2gc.errors import InputError
 
 MAX_DEPTH = 32  # a case nests 4-5 levels; 32 leaves room for any extension
-MAX_VALUES = 250_000  # scalars and containers, counting shared (aliased) ones each time
+MAX_VALUES = 100_000  # scalars and containers, counting shared (aliased) ones each time
 MAX_ALIASES = 100
 MAX_INT_DIGITS = 64
 
