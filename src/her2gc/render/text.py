@@ -23,6 +23,13 @@ def _options_table(report: Report) -> Table:
     return table
 
 
+def _why_none(report: Report) -> str:
+    """Why the options table is empty, in words (the reasons are in 'not offered')."""
+    if any(reason.startswith("waits for ISH") for e in report.excluded for reason in e.why_not):
+        return "the options depend on the HER2 tier, which waits for the ISH result (see the HER2 actions)"
+    return "none of the options written for this line fits the case (see 'not offered')"
+
+
 def _unconfirmed(confirmed: bool) -> str:
     return "" if confirmed else " [unconfirmed]"
 
@@ -48,7 +55,10 @@ def to_text(report: Report, case: Case | None = None, width: int = 110) -> str:
     console.print(her2_line(report))
     for detail in report.her2.action_details:
         console.print(f"  ! {detail.text}{_unconfirmed(detail.confirmed)}")
-    console.print(_options_table(report))
+    if report.recommendations:
+        console.print(_options_table(report))
+    else:
+        console.print(f"No option is offered for line {report.decision_line}: {_why_none(report)}")
     shared = shared_cautions(report.recommendations)
     if shared:
         console.print("Cautions (each once; [n] = the options it concerns)")

@@ -191,6 +191,11 @@ def _rank_key(option: Option, held_back: tuple[int, int], priority: int, ranking
     )
 
 
+def _closest(reason_lists: list[list[str]]) -> list[str]:
+    _, index = min((len(reasons), i) for i, reasons in enumerate(reason_lists))
+    return reason_lists[index]
+
+
 def options_for_line(
     case: Case,
     her2: Her2Status,
@@ -208,7 +213,7 @@ def options_for_line(
     patient = patient_facts(case, her2, region)
     key = line_key(case.decision_line)
     offered: dict[str, tuple[Option, tuple[int, int], int]] = {}
-    refused: dict[str, list[str]] = {}
+    refused: dict[str, list[list[str]]] = {}
     trace: list[TraceItem] = []
     for rec in kb.recommendations:
         if key not in rec.lines or rec.regimen_id in offered:
@@ -231,7 +236,7 @@ def options_for_line(
             )
         )
         if reasons:
-            refused.setdefault(rec.regimen_id, []).extend(reasons)
+            refused.setdefault(rec.regimen_id, []).append(reasons)
             continue
         option, held_back = build_option(
             rec, case, her2, patient, kb, level_for, resistance_cautions, runtime, ild_history
@@ -241,9 +246,11 @@ def options_for_line(
         offered.values(), key=lambda item: (_rank_key(item[0], item[1], item[2], kb.ranking), item[0].regimen_id)
     )
     options = [option.model_copy(update={"rank": index + 1}) for index, (option, _, _) in enumerate(ranked)]
+    # A regimen written by several rules (by region, by CPS) is not offered for the reasons
+    # of the rule it came closest to meeting: the fewest reasons.
     excluded = [
-        Exclusion(regimen_id=regimen_id, why_not=list(dict.fromkeys(reasons)))
-        for regimen_id, reasons in refused.items()
+        Exclusion(regimen_id=regimen_id, why_not=list(dict.fromkeys(_closest(lists))))
+        for regimen_id, lists in refused.items()
         if regimen_id not in offered
     ]
     return TherapyResult(options=options, excluded=excluded, trace=trace)
