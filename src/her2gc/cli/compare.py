@@ -19,8 +19,10 @@ FORMATS = ("text", "json", "html")
 def compare_adc(
     output_format: Annotated[str, typer.Option("--format", help="text | json | html")] = "text",
 ) -> None:
-    """The HER2 antibody-drug conjugates side by side: linker, payload, DAR (as the review's
-    Table 1 prints them), approvals in force by region, main toxicities and gastric figures."""
+    """The HER2 antibody-drug conjugates side by side.
+
+    Linker, payload and DAR as Table 1 of Tao & Huang 2026 prints them; approvals; toxicities; gastric figures.
+    """
     from her2gc.kb.loader import load_kb
     from her2gc.render.adc import adc_json, adc_page_html, adc_rows, adc_text
 
