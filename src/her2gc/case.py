@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from her2gc.kb.vocabulary import Vocabulary, fold_drug_name, fold_gene_symbol
-from her2gc.terms import AlterationKind, IhcScore, Region
+from her2gc.terms import AdverseEventKind, AlterationKind, IhcScore, InfusionSymptom, Region
 
 CASE_SCHEMA = "her2gc.case/1"
 
@@ -237,50 +237,101 @@ class NcrnaFinding(_Frozen):
     direction: Literal["up", "down"]
 
 
-AdverseEventKind = Literal[
-    "ild",
-    "neutropenia",
-    "febrile_neutropenia",
-    "thrombocytopenia",
-    "lvef_decrease",
-    "heart_failure",
-    "proteinuria",
-    "hypertension",
-    "diarrhoea",
-    "peripheral_neuropathy",
-    "infusion_reaction",
-    "immune_mediated",
-    "bleeding",
-    "gi_perforation",
-    "arterial_thromboembolism",
-    "surgery_planned",
-]
+# Spellings of the infusion-reaction symptoms that people write, folded to the vocabulary.
+_SYMPTOM_SPELLINGS = {
+    "dyspnea": "dyspnoea",
+    "acute_respiratory_distress_syndrome": "ards",
+    "pneumonitis": "interstitial_pneumonitis",
+    "anaphylactic_reaction": "anaphylaxis",
+}
+
+
+def _term(value: Any) -> Any:
+    """``Interstitial pneumonitis`` -> ``interstitial_pneumonitis``: lower case, underscores."""
+    if not isinstance(value, str):
+        return value
+    return "_".join(value.strip().lower().replace("-", " ").split())
+
+
+def _symptom(value: Any) -> Any:
+    term = _term(value)
+    return _SYMPTOM_SPELLINGS.get(term, term) if isinstance(term, str) else term
+
+
+Symptom = Annotated[InfusionSymptom, BeforeValidator(_symptom)]
 
 
 class AdverseEvent(_Frozen):
+    """One adverse event on one drug, with what the dose rules of its label read.
+
+    A field the case does not give is unknown, never false: a rule that needs it does not
+    apply. For a resolved LVEF event, ``lvef_percent``, ``lvef_drop_points`` and
+    ``lvef_below_lln`` are the values at the reassessment that closed it.
+    """
+
     drug: DrugName
     event: AdverseEventKind
     grade: Count | None = Field(default=None, ge=0, le=5)
     onset: dt.date | None = None
     resolved: dt.date | None = None
+    assessed: dt.date | None = Field(
+        default=None, description="date of the assessment the event describes (how long it has lasted)"
+    )
     lvef_percent: Number | None = Field(default=None, ge=0, le=100)
     lvef_drop_points: Number | None = Field(default=None, ge=0, le=100)
     lvef_below_lln: Flag | None = Field(default=None, description="LVEF below the institution's lower limit of normal")
+    suspensions: Count | None = Field(
+        default=None, ge=1, le=100, description="times dosing was suspended for cardiomyopathy, counting this one"
+    )
     symptomatic: Flag = False
     urine_protein_g_per_24h: Number | None = Field(default=None, ge=0, le=100)
     nephrotic_syndrome: Flag | None = None
-    controlled: Flag | None = Field(default=None, description="hypertension controlled with treatment")
-    organ: str | None = Field(
-        default=None, description="immune_mediated: e.g. pneumonitis, colitis, hepatitis, endocrine, nephritis, skin"
+    controlled: Flag | None = Field(
+        default=None, description="hypertension: true controlled with treatment, false cannot be controlled"
     )
-    symptom: str | None = Field(
-        default=None, description="infusion_reaction: e.g. dyspnoea, hypotension, anaphylaxis, angioedema"
+    organ: Annotated[str | None, BeforeValidator(_term)] = Field(
+        default=None,
+        description="immune_mediated: pneumonitis, colitis, hepatitis, endocrine, nephritis, skin, myocarditis, "
+        "neurological; any other organ is read as other",
     )
+    recurrent: Flag | None = Field(default=None, description="the same immune-mediated reaction has occurred before")
+    ast_alt_x_uln: Number | None = Field(
+        default=None, ge=0, le=1000, description="the higher of AST and ALT, as a multiple of the upper limit of normal"
+    )
+    bilirubin_x_uln: Number | None = Field(
+        default=None, ge=0, le=1000, description="total bilirubin, as a multiple of the upper limit of normal"
+    )
+    liver_tumour_involvement: Flag | None = Field(
+        default=None, description="hepatitis: tumour involvement of the liver"
+    )
+    diagnosis: Literal["suspected", "confirmed"] | None = Field(
+        default=None, description="skin: SJS, TEN or DRESS suspected or confirmed"
+    )
+    symptoms: list[Symptom] = Field(
+        default_factory=list,
+        description="infusion_reaction: dyspnoea, hypotension, anaphylaxis, angioedema, interstitial_pneumonitis, ards",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_symptom(cls, data: Any) -> Any:
+        # `symptom: dyspnoea` (one symptom) reads as `symptoms: [dyspnoea]`.
+        if isinstance(data, dict) and "symptom" in data:
+            data = dict(data)
+            single = data.pop("symptom")
+            listed = data.get("symptoms") or []
+            data["symptoms"] = [
+                *(listed if isinstance(listed, list) else [listed]),
+                *([] if single is None else [single]),
+            ]
+        return data
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
         if self.onset and self.resolved and self.resolved < self.onset:
             raise ValueError(f"resolved {self.resolved} is before onset {self.onset}")
+        if self.onset and self.assessed and self.assessed < self.onset:
+            raise ValueError(f"assessed {self.assessed} is before onset {self.onset}")
         return self
 
 

@@ -31,7 +31,7 @@ from her2gc.report import (
 )
 from her2gc.resistance import assess_resistance, cautions_for_regimen
 from her2gc.runtime import Runtime, default_runtime
-from her2gc.safety import manage_adverse_events
+from her2gc.safety import manage_adverse_events, safety_cautions
 from her2gc.terms import REGIONS
 from her2gc.therapy import matching_tiers, options_for_line
 from her2gc.validation import validation_message
@@ -168,11 +168,12 @@ def evaluate(
         region,
         level_for=kb.resistance.evidence_levels.oncokb_level_for,
         resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), kb.drug_classes, resistance),
+        safety_cautions=lambda drugs, backbones: safety_cautions(drugs, backbones, kb.safety, kb.drug_classes),
         runtime=runtime,
         ild_history=reading.ild_history,
     )
     model = _model_section(case, her2, kb, runtime, options.model_top) if options.with_model else None
-    safety, safety_warnings = manage_adverse_events(case, kb.safety)
+    safety, safety_warnings = manage_adverse_events(case, kb.safety, kb.drugs)
     notes = _clinical_notes(case, matching_tiers(her2), kb)
     warnings = [*reading.warnings, *safety_warnings, *resistance.warnings]
     generated_by = GeneratedBy(

@@ -21,3 +21,33 @@ MechanismClass = Literal[
     "heterogeneity",
 ]
 NcrnaClass = Literal[MechanismClass, "cell_death", "epigenetic_network", "unspecified"]
+# Adverse events a case reports and the dose rules of safety.yaml are written for.
+AdverseEventKind = Literal[
+    "ild",
+    "neutropenia",
+    "febrile_neutropenia",
+    "thrombocytopenia",
+    "lvef_decrease",
+    "heart_failure",
+    "proteinuria",
+    "hypertension",
+    "diarrhoea",
+    "peripheral_neuropathy",
+    "infusion_reaction",
+    "immune_mediated",
+    "bleeding",
+    "gi_perforation",
+    "arterial_thromboembolism",
+    "surgery_planned",
+]
+# Organs of an immune-mediated reaction, as the KEYTRUDA and OPDIVO dose-modification tables
+# have rows for them; "other" stands for every organ without a row of its own.
+ImmuneOrgan = Literal[
+    "pneumonitis", "colitis", "hepatitis", "endocrine", "nephritis", "skin", "myocarditis", "neurological", "other"
+]
+IMMUNE_ORGANS: tuple[str, ...] = get_args(ImmuneOrgan)
+# Symptoms of an infusion reaction that the HERCEPTIN label's interrupt / discontinue rules name.
+InfusionSymptom = Literal[
+    "dyspnoea", "hypotension", "anaphylaxis", "angioedema", "interstitial_pneumonitis", "ards", "other"
+]
+INFUSION_SYMPTOMS: tuple[str, ...] = get_args(InfusionSymptom)

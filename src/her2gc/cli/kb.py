@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
+from her2gc.cli.compare import compare_app
 from her2gc.errors import Her2gcError, UnknownEntityError
 
 kb_app = typer.Typer(no_args_is_help=True, help="Inspect and validate the knowledge base.")
+kb_app.add_typer(compare_app, name="compare")
 
 
 @kb_app.command("check")

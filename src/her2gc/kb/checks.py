@@ -1,7 +1,7 @@
 """Cross-reference checks: every id an entry names must exist.
 
 The walk is generic over the entry models, by field name: ``sources`` and
-``*_sources`` name sources, ``drug``/``drugs``/``*_drugs*`` name drugs (INN),
+``*_sources`` name sources, ``drug``/``drugs``/``*_drugs*``/``drugs_all``/``chemotherapy_any`` name drugs (INN),
 ``regimen_id`` names a regimen, ``trials`` a trial, ``gene``/``genes`` a gene.
 """
 
@@ -30,7 +30,7 @@ def _target_kind(field_name: str) -> str | None:
     if field_name == "sources" or field_name.endswith("_sources"):
         return "source"
     if (
-        field_name in ("drug", "drugs", "chemotherapy_options")
+        field_name in ("drug", "drugs", "chemotherapy_options", "drugs_all", "chemotherapy_any")
         or "_drugs" in field_name
         or field_name == "retest_drugs"
     ):

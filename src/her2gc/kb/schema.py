@@ -6,7 +6,7 @@ as the source reports them; ``her2gc kb check`` validates every cross-reference.
 
 # No `from __future__ import annotations` here: pydantic would compile every field's
 # annotation string again at import, which costs start-up time on every command.
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -17,6 +17,17 @@ EvidenceSetting = Literal["clinical_gastric", "clinical_other_tumour", "preclini
 # What an approval entry may state; "not_recorded" and "label_not_applicable" are never entries.
 ApprovalStatus = Literal["approved", "conditional", "not_approved", "trial_only"]
 Her2Population = Literal["positive", "negative", "medium", "low", "none", "expressing"]
+DrugClass = Literal[
+    "adc",
+    "monoclonal_antibody",
+    "bispecific_antibody",
+    "tyrosine_kinase_inhibitor",
+    "small_molecule_inhibitor",
+    "checkpoint_inhibitor",
+    "antiangiogenic",
+    "chemotherapy",
+    "other",
+]
 
 
 class Entry(BaseModel):
@@ -37,6 +48,24 @@ class Source(Entry):
     note: str | None = None
 
 
+class PrintedAdcRow(Entry):
+    """One row of Tao & Huang 2026 Table 1 exactly as printed (Chinese)."""
+
+    name: str
+    structure: str
+    dar: str
+    approval: str
+    toxicities: str
+
+
+class GastricFigure(Entry):
+    """A gastric-cancer figure the sources print for a drug (text as printed)."""
+
+    trial: str = Field(description="the study as the source names it (not necessarily a trial id)")
+    text: str
+    sources: list[str] = Field(min_length=1)
+
+
 class AdcStructure(Entry):
     antibody: str
     linker: str
@@ -45,22 +74,30 @@ class AdcStructure(Entry):
     payload_class: str
     dar: str = Field(description="drug-to-antibody ratio as reported, e.g. '~8'")
     bystander_effect: bool | None = None
+    in_seed_table: bool = Field(default=False, description="a row of Tao & Huang 2026 Table 1")
+    printed: PrintedAdcRow | None = None
+    dar_note: str | None = Field(default=None, description="where the review's text differs from the table")
+    approval_text: str | None = Field(default=None, description="the table's approval column as printed")
+    approval_note: str | None = Field(default=None, description="the approval column in English")
+    toxicity_note: str | None = None
+    gastric_figures: list[GastricFigure] = Field(default_factory=list, description="[]: none in the sources")
+    confirmed: bool = True
+    note: str | None = None
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _table_row_printed(self) -> Self:
+        if self.in_seed_table and self.printed is None:
+            raise ValueError("a row of the review's table needs printed")
+        if self.printed is not None and self.printed.dar != self.dar:
+            raise ValueError(f"dar '{self.dar}' differs from the printed '{self.printed.dar}'")
+        return self
 
 
 class Drug(Sourced):
     id: str = Field(description="lower-case INN")
     aliases: list[str] = Field(default_factory=list)
-    drug_class: Literal[
-        "adc",
-        "monoclonal_antibody",
-        "bispecific_antibody",
-        "tyrosine_kinase_inhibitor",
-        "small_molecule_inhibitor",
-        "checkpoint_inhibitor",
-        "antiangiogenic",
-        "chemotherapy",
-        "other",
-    ]
+    drug_class: DrugClass
     targets: list[str] = Field(default_factory=list, description="HGNC symbols or named targets")
     anti_her2: bool = False
     mechanism: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from her2gc.case import Case, Her2Test
+from her2gc.case import AdverseEvent, Case, Her2Test
 from her2gc.report import Option, OptionCaution, Outcome, Report
 
 APPROVAL_WORDS = {
@@ -107,6 +107,37 @@ def shared_cautions(options: list[Option]) -> list[SharedCaution]:
     return list(found.values())
 
 
+def event_findings(event: AdverseEvent) -> list[str]:
+    """What the dose rules read from an adverse event, as the case gives it."""
+    found: list[str] = []
+    if event.lvef_percent is not None:
+        found.append(f"LVEF {event.lvef_percent:g}%")
+    if event.lvef_drop_points is not None:
+        found.append(f"fall {event.lvef_drop_points:g} points")
+    if event.lvef_below_lln:
+        found.append("below LLN")
+    if event.urine_protein_g_per_24h is not None:
+        found.append(f"urine protein {event.urine_protein_g_per_24h:g} g/24 h")
+    if event.nephrotic_syndrome:
+        found.append("nephrotic syndrome")
+    if event.controlled is not None:
+        found.append("controlled" if event.controlled else "cannot be controlled")
+    if event.organ is not None:
+        found.append(f"organ {event.organ}" + (", recurrent" if event.recurrent else ""))
+    for label, value in (("AST/ALT", event.ast_alt_x_uln), ("bilirubin", event.bilirubin_x_uln)):
+        if value is not None:
+            found.append(f"{label} {value:g} x ULN")
+    if event.diagnosis is not None:
+        found.append(f"{event.diagnosis} diagnosis")
+    if event.symptoms:
+        found.append(" and ".join(s.replace("_", " ") for s in event.symptoms))
+    if event.suspensions is not None:
+        found.append(f"suspension {event.suspensions}")
+    if event.assessed is not None:
+        found.append(f"assessed {event.assessed}")
+    return found
+
+
 def _her2_test(test: Her2Test) -> str:
     bits = [str(test.date) if test.date else "undated", f"{test.specimen} ({test.setting.replace('_', '-')})"]
     if test.ihc is not None:
@@ -206,7 +237,8 @@ def case_as_read(case: Case, report: Report) -> list[tuple[str, str]]:
                 f"{event.drug}: {event.event.replace('_', ' ')}"
                 + (f" grade {event.grade}" if event.grade is not None else "")
                 + (f", onset {event.onset}" if event.onset else "")
-                + (f", resolved {event.resolved}" if event.resolved else ""),
+                + (f", resolved {event.resolved}" if event.resolved else "")
+                + "".join(f", {finding}" for finding in event_findings(event)),
             )
         )
     comorbid = case.comorbidities

@@ -9,6 +9,7 @@ import jinja2
 
 from her2gc.case import Case
 from her2gc.kb.base import KnowledgeBase
+from her2gc.render.adc import report_adc_table
 from her2gc.render.common import APPROVAL_WORDS, approval_text, case_as_read, her2_line, outcome_text, shared_cautions
 from her2gc.report import Report
 
@@ -60,6 +61,7 @@ def to_html(report: Report, case: Case | None = None, kb: KnowledgeBase | None =
         case_rows=case_as_read(case, report) if case is not None else [],
         figures=report_figures(report, case, kb) if case is not None else [],
         cautions=shared_cautions(report.recommendations),
+        adc_table=report_adc_table(report, kb),
         approval_text=approval_text,
         outcome_text=outcome_text,
         approval_words=APPROVAL_WORDS,

@@ -41,6 +41,8 @@ from her2gc.therapy.evidence import missed_primary_endpoint, trial_outcomes
 __all__ = ["TherapyResult", "matching_tiers", "options_for_line"]
 
 CautionLookup = Callable[[Sequence[str]], list[OptionCaution]]
+# The safety cautions of an option: its agents and its accepted chemotherapy backbones.
+SafetyCautionLookup = Callable[[Sequence[str], Sequence[Sequence[str]]], list[OptionCaution]]
 
 
 @dataclass
@@ -147,6 +149,7 @@ def build_option(
     kb: KnowledgeBase,
     level_for: Callable[[str], str],
     resistance_cautions: CautionLookup,
+    safety_cautions: SafetyCautionLookup,
     runtime: Runtime,
     ild_history: bool,
 ) -> tuple[Option, tuple[int, int]]:
@@ -160,6 +163,7 @@ def build_option(
     if approval.approval is not None:
         why.append(f"{approval.approval.region}: {approval.status} — {approval.approval.indication}")
     cautions = _cautions(rec, her2, approval, kb, held, missed) + resistance_cautions(regimen.drugs)
+    cautions += safety_cautions(regimen.drugs, regimen.chemotherapy_options)
     outcomes = [o for trial in trials for o in _outcomes(kb, trial.id, rec.regimen_id, patient.her2_tiers, runtime)]
     option = Option(
         rank=0,
@@ -203,6 +207,7 @@ def options_for_line(
     region: str,
     level_for: Callable[[str], str],
     resistance_cautions: CautionLookup,
+    safety_cautions: SafetyCautionLookup,
     runtime: Runtime,
     ild_history: bool,
 ) -> TherapyResult:
@@ -239,7 +244,7 @@ def options_for_line(
             refused.setdefault(rec.regimen_id, []).append(reasons)
             continue
         option, held_back = build_option(
-            rec, case, her2, patient, kb, level_for, resistance_cautions, runtime, ild_history
+            rec, case, her2, patient, kb, level_for, resistance_cautions, safety_cautions, runtime, ild_history
         )
         offered[rec.regimen_id] = (option, held_back, rec.priority)
     ranked = sorted(
