@@ -7,11 +7,13 @@ Two analyses, both delegated to established engines (no home-made solver):
   perturbations and the initial input values. These are exactly the attractors
   of the most permissive semantics reachable from that partial initial state
   (Paulevé 2020), and every asynchronous attractor lies in one of them. They are
-  computed by biobalm's Trappist solver (MIT; ASP with clingo, Trinh 2023).
-  Before the solver runs, the fixed values are percolated through the rules
-  (three-valued propagation; Klarner 2015), which leaves most conditions fully
-  determined and shrinks the rest; the solver's answers are cached by the
-  percolated subspace, which many drug sets share.
+  computed by the Trappist method (Trinh 2023) on biobalm's Petri-net encoding
+  (MIT), solved by clingo (ASP, MIT): one program per model, grounded once
+  (:mod:`her2gc.network.trapspaces`). Before the solver runs, the fixed values
+  are percolated through the rules (three-valued propagation; Klarner 2015),
+  which leaves most conditions fully determined and shrinks the rest; the
+  solver's answers are cached by the percolated subspace, which many drug sets
+  share.
 * :func:`reachable_attractors` (exact, asynchronous): the attractors reachable
   from one fully specified initial state, by symbolic (BDD) reachability in
   biodivine-aeon (MIT). Used for models with memory, such as the von der Heyde
@@ -26,21 +28,16 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import biodivine_aeon as aeon
-import networkx as nx
-from biobalm.petri_net_translation import (
-    network_to_petrinet,
-    place_to_variable,
-    variable_to_place,
-)
-from biobalm.trappist_core import trappist
 
 from her2gc.errors import ComputationLimitError, InputError
 from her2gc.network.expr import evaluate, to_text
+from her2gc.network.trapspaces import Transition, TrapSpaceProgram, petri_transitions
 
 if TYPE_CHECKING:
     from her2gc.network.bnet import LogicalModel
@@ -77,14 +74,16 @@ class SolverCache:
 
     Percolation results by perturbation (a screen's prefetch and its sequential pass
     share them), the solver's trap spaces by percolated subspace (many drug sets share
-    one), and each model's compiled structures. Keyed by the model's sha256, so one
-    cache can serve several models.
+    one), each model's compiled structures and its grounded solver programs (one per
+    thread using it at the same time). Keyed by the model's sha256, so one cache can
+    serve several models.
     """
 
     def __init__(self, size: int = DEFAULT_CACHE_SIZE) -> None:
         self.percolations = Lru(size)
         self.remainders = Lru(size)
         self._compiled: dict[str, _Compiled] = {}
+        self._idle_programs: dict[str, list[TrapSpaceProgram]] = {}
         self._lock = threading.Lock()
 
     def compiled(self, model: LogicalModel) -> _Compiled:
@@ -94,6 +93,20 @@ class SolverCache:
             with self._lock:
                 self._compiled[model.sha256] = compiled
         return compiled
+
+    @contextmanager
+    def program(self, model: LogicalModel) -> Iterator[TrapSpaceProgram]:
+        """A grounded solver program of ``model`` for this thread alone, returned to the pool after."""
+        with self._lock:
+            idle = self._idle_programs.setdefault(model.sha256, [])
+            program = idle.pop() if idle else None
+        if program is None:
+            program = TrapSpaceProgram(model.nodes, self.compiled(model).transitions)
+        try:
+            yield program
+        finally:
+            with self._lock:
+                idle.append(program)
 
 
 def _percolated(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache) -> dict[str, int]:
@@ -116,39 +129,11 @@ def check_nodes(model: LogicalModel, values: Mapping[str, int], what: str) -> No
 
 
 @dataclass(frozen=True)
-class _Transition:
-    """One Petri-net transition of the Trappist encoding: ``var`` goes up or down when ``reads`` hold."""
-
-    name: str
-    var: str
-    up: bool
-    reads: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True)
 class _Compiled:
     """Per-model structures built once: who reads whom, and the Petri-net encoding."""
 
     readers: Mapping[str, tuple[str, ...]]
-    transitions: tuple[_Transition, ...]
-
-
-def _petri_transitions(model: LogicalModel) -> tuple[_Transition, ...]:
-    """The model's Petri-net encoding (biobalm: implicants of each update), as plain tuples."""
-
-    net = network_to_petrinet(aeon.BooleanNetwork.from_bnet(model.to_bnet()).infer_valid_graph())
-    transitions = []
-    for node, data in net.nodes(data=True):
-        if data.get("kind") != "transition":
-            continue
-        var, up = data["change"], data["direction"] == "up"
-        reads = []
-        for place in net.predecessors(node):
-            name, positive = place_to_variable(place)
-            if name != var:
-                reads.append((name, int(positive)))
-        transitions.append(_Transition(str(node), var, up, tuple(sorted(reads))))
-    return tuple(transitions)
+    transitions: tuple[Transition, ...]
 
 
 def _compile(model: LogicalModel) -> _Compiled:
@@ -156,7 +141,9 @@ def _compile(model: LogicalModel) -> _Compiled:
     for node in model.nodes:
         for regulator in model.regulators(node):
             readers[regulator].append(node)
-    return _Compiled(readers={node: tuple(nodes) for node, nodes in readers.items()}, transitions=_petri_transitions(model))
+    return _Compiled(
+        readers={node: tuple(nodes) for node, nodes in readers.items()}, transitions=petri_transitions(model)
+    )
 
 
 def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache | None = None) -> dict[str, int]:
@@ -187,48 +174,12 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
     return state
 
 
-def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str, int], free: list[str]) -> nx.DiGraph:
-    """The Petri net of the network restricted to the subspace ``state``.
-
-    Transitions of fixed nodes, and transitions whose conditions contradict a
-    fixed value, can never fire inside the subspace; conditions on fixed nodes
-    always hold there. What remains is the encoding of the reduced network.
-    """
-
-    net = nx.DiGraph()
-    for var in free:
-        net.add_node(variable_to_place(var, positive=True), kind="place")
-        net.add_node(variable_to_place(var, positive=False), kind="place")
-    for transition in transitions:
-        if transition.var in state or any(state.get(var, value) != value for var, value in transition.reads):
-            continue
-        net.add_node(transition.name, kind="transition", change=transition.var,
-                     direction="up" if transition.up else "down")
-        net.add_edge(variable_to_place(transition.var, positive=not transition.up), transition.name)
-        net.add_edge(transition.name, variable_to_place(transition.var, positive=transition.up))
-        for var, value in transition.reads:
-            if var not in state:
-                place = variable_to_place(var, positive=bool(value))
-                net.add_edge(place, transition.name)
-                net.add_edge(transition.name, place)
-    return net
-
-
-def _solve_remainder(
-    model: LogicalModel, state: Mapping[str, int], free: list[str], compiled: _Compiled
-) -> tuple[dict[str, int], ...]:
-    """Minimal trap spaces inside the subspace ``state``, by biobalm's Trappist solver."""
-
-    net = _reduced_petri_net(compiled.transitions, state, free)
-    spaces = trappist(net, problem="min")
-    return tuple({name: int(value) for name, value in space.items()} for space in spaces)
-
-
 def _solve_batch(
-    model: LogicalModel, compiled: _Compiled, batch: list[tuple[dict[str, int], list[str]]]
+    model: LogicalModel, compiled: _Compiled, states: list[dict[str, int]]
 ) -> list[tuple[dict[str, int], ...]]:
-    """Several solver calls in one task, so a process executor ships the model once per batch."""
-    return [_solve_remainder(model, state, free, compiled) for state, free in batch]
+    """Several subspaces in one task: a process executor ships the model once and grounds once per batch."""
+    program = TrapSpaceProgram(model.nodes, compiled.transitions)
+    return [program.minimal(state) for state in states]
 
 
 def prefetch(
@@ -248,21 +199,23 @@ def prefetch(
     executor, or for a small batch, nothing is done here (the screen solves as it
     goes): the caller owns concurrency. Raises ``TimeoutError`` past ``timeout_s``.
     """
-    pending: dict[tuple[str, frozenset[tuple[str, int]]], tuple[dict[str, int], list[str]]] = {}
+    pending: dict[tuple[str, frozenset[tuple[str, int]]], dict[str, int]] = {}
     for fixed in fixed_sets:
         state = _percolated(model, fixed, cache)
         if len(state) == len(model.nodes):
             continue
         key = (model.sha256, frozenset(state.items()))
         if key not in pending and cache.remainders.get(key) is None:
-            pending[key] = (state, [node for node in model.nodes if node not in state])
+            pending[key] = state
     if executor is None or workers < 2 or len(pending) < min_batch:
         return
     compiled = cache.compiled(model)
     items = list(pending.items())
     batches = [items[i::workers] for i in range(workers)]
-    futures = [executor.submit(_solve_batch, model, compiled, [value for _, value in batch]) for batch in batches if batch]
-    done, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
+    futures = [
+        executor.submit(_solve_batch, model, compiled, [value for _, value in batch]) for batch in batches if batch
+    ]
+    _, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
     if waiting:
         for future in waiting:
             future.cancel()
@@ -289,7 +242,8 @@ def trap_space_attractors(
     key = (model.sha256, frozenset(state.items()))
     remainder = cache.remainders.get(key)
     if remainder is None:
-        remainder = _solve_remainder(model, state, free, cache.compiled(model))
+        with cache.program(model) as program:
+            remainder = program.minimal(state)
         cache.remainders.put(key, remainder)
     attractors = []
     for space in remainder:  # type: ignore[attr-defined]
