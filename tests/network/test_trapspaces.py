@@ -1,16 +1,23 @@
-"""The once-grounded Trappist program against biobalm's own ``trappist`` on the reduced
-Petri net of every subspace: the AGS screen's conditions, random perturbations of the
-AGS and published ErbB models, and the HER2 model's drug sets for random profiles."""
+"""The once-built Trappist program against biobalm's own ``trappist`` on the reduced
+Petri net of every subspace (the AGS screen's conditions, random perturbations of the
+AGS and published ErbB models, the HER2 model's drug sets for random profiles), and the
+Petri-net encoding against biobalm's ``network_to_petrinet``."""
 
 from __future__ import annotations
 
 import itertools
 import random
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
+import biodivine_aeon as aeon
 import networkx as nx
 import pytest
-from biobalm.petri_net_translation import variable_to_place
+from biobalm.petri_net_translation import (
+    network_to_petrinet,
+    place_to_variable,
+    variable_to_place,
+)
 from biobalm.trappist_core import trappist
 from network_helpers import AGS, ERBB, shared
 
@@ -40,6 +47,38 @@ def _reduced_petri_net(transitions: Iterable[Transition], state: Mapping[str, in
                 net.add_edge(place, name)
                 net.add_edge(name, place)
     return net
+
+
+def _biobalm_transitions(model: LogicalModel) -> list[Transition]:
+    """The transitions of biobalm's own Petri-net object, in its order."""
+    net = network_to_petrinet(aeon.BooleanNetwork.from_bnet(model.to_bnet()).infer_valid_graph())
+    transitions = []
+    for node, data in net.nodes(data=True):
+        if data["kind"] == "transition":
+            reads = [place_to_variable(place) for place in net.predecessors(node)]
+            reads_other = tuple(sorted((name, int(positive)) for name, positive in reads if name != data["change"]))
+            transitions.append(Transition(data["change"], data["direction"] == "up", reads_other))
+    return transitions
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        AGS / "ags_flobak2015.bnet",
+        *(ERBB / f"{n}.bnet" for n in ("sahin2009_erbb_g1s", "samaga2009_egfr_erbb", "helikar2013_erbb_225")),
+    ],
+    ids=lambda p: p.stem,
+)
+def test_petri_encoding_is_biobalms(path: Path) -> None:
+    model = load_bnet(shared(path), free_inputs=True)
+    assert list(petri_transitions(model)) == _biobalm_transitions(model)
+
+
+def test_petri_encoding_of_the_her2_model_is_biobalms() -> None:
+    from support import her2_model
+
+    model = her2_model().model
+    assert list(petri_transitions(model)) == _biobalm_transitions(model)
 
 
 def _canonical(spaces: Iterable[Mapping[str, int]]) -> list[tuple[tuple[str, int], ...]]:

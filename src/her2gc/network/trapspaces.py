@@ -1,4 +1,4 @@
-"""Minimal trap spaces by the Trappist encoding, grounded once per model in clingo.
+"""Minimal trap spaces by the Trappist encoding, built once per model in clingo.
 
 Trappist (Trinh 2023, "Trap spaces of Boolean networks are conflict-free siphons of
 their Petri net encoding") finds the minimal trap spaces of a network as the maximal
@@ -10,32 +10,32 @@ program for clingo with the domain heuristic that enumerates the maximal models
 
 A screen asks for the minimal trap spaces of one network inside many subspaces (one per
 drug set, after percolation). biobalm would translate and ground a new program for each
-subspace, which costs far more than solving it. :class:`TrapSpaceProgram` grounds the
-same siphon rules once for the whole model, each rule guarded by an external atom that
-says whether its transition still exists, and answers each subspace in the same solver:
+subspace, which costs far more than solving it. :class:`TrapSpaceProgram` builds the
+same siphon rules once for the whole model, each rule guarded by an atom that says
+whether its transition still exists, and answers each subspace in the same solver,
+under assumptions:
 
 * a transition of a fixed node, or one whose condition contradicts a fixed value, can
-  never fire inside the subspace: its external is set false (the rule is dropped);
+  never fire inside the subspace: its guard is assumed false (the rule is dropped);
 * the places of fixed nodes are assumed false, so each remaining rule's disjunction is
   over the places of free nodes only, exactly the program of the reduced Petri net.
 
 The models of each solve are therefore those of the program that biobalm's
 ``trappist(problem="min")`` grounds for the reduced net, with the same heuristic; the
-cross-check tests compare the two on every subspace of the AGS screen and of random
-perturbations of the published models.
+tests compare the two on every subspace of the AGS screen, on random perturbations of
+the AGS and published ErbB models and on the HER2 model's drug sets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import biodivine_aeon as aeon
 import clingo
 from biobalm.petri_net_translation import (
-    network_to_petrinet,
-    place_to_variable,
+    optimized_recursive_dnf_generator,
     variable_to_place,
 )
 
@@ -57,65 +57,70 @@ class Transition:
 
 
 def petri_transitions(model: LogicalModel) -> tuple[Transition, ...]:
-    """The model's Petri-net encoding (biobalm: implicants of each update), as plain tuples."""
+    """The model's Petri-net encoding as biobalm's ``network_to_petrinet`` makes it.
 
-    net = network_to_petrinet(aeon.BooleanNetwork.from_bnet(model.to_bnet()).infer_valid_graph())
+    The same steps without the graph object: for each variable ``x`` with update ``f``,
+    one transition up per clause of biobalm's DNF of ``f & !x`` and one down per clause
+    of ``!f & x``, reading the clause's other literals (tested against biobalm's own
+    translation in the tests).
+    """
+    network = aeon.BooleanNetwork.from_bnet(model.to_bnet()).infer_valid_graph()
+    context = aeon.SymbolicContext(network)
+    names = context.bdd_variable_set()
     transitions = []
-    for node, data in net.nodes(data=True):
-        if data.get("kind") != "transition":
+    for variable in network.variables():
+        name = network.get_variable_name(variable)
+        function = network.get_update_function(variable)
+        if function is None:  # an input without a function has no transitions
             continue
-        var, up = data["change"], data["direction"] == "up"
-        reads = []
-        for place in net.predecessors(node):
-            name, positive = place_to_variable(place)
-            if name != var:
-                reads.append((name, int(positive)))
-        transitions.append(Transition(var, up, tuple(sorted(reads))))
+        update, current = context.mk_update_function(function), context.mk_network_variable(variable)
+        for up, implicants in ((True, update.l_and(current.l_not())), (False, update.l_not().l_and(current))):
+            for clause in optimized_recursive_dnf_generator(implicants):
+                reads = ((names.get_variable_name(var), int(value)) for var, value in clause.items())
+                transitions.append(Transition(name, up, tuple(sorted(read for read in reads if read[0] != name))))
     return tuple(transitions)
 
 
-def _siphon_program(nodes: Sequence[str], transitions: Sequence[Transition]) -> str:
-    """Trappist's siphon rules for the whole net, transition ``i`` guarded by ``t(i)``."""
-    lines = []
-    for node in nodes:
-        one, zero = variable_to_place(node, positive=True), variable_to_place(node, positive=False)
-        lines += [f"{{{one}}}.", f"{{{zero}}}.", f":- {one}, {zero}.", f"#show {one}/0.", f"#show {zero}/0."]
-    for index, transition in enumerate(transitions):
-        # A siphon holding the place a transition fills holds one of the places it takes from.
-        source = variable_to_place(transition.var, positive=not transition.up)
-        target = variable_to_place(transition.var, positive=transition.up)
-        reads = [variable_to_place(var, positive=bool(value)) for var, value in transition.reads]
-        lines.append(f"#external t({index}).")
-        lines.append(f"{'; '.join([source, *reads])} :- {target}, t({index}).")
-    return "\n".join(lines) + "\n"
-
-
-def _literals(control: clingo.Control) -> Callable[[clingo.Symbol], int]:
-    """The program literal of a grounded atom (every place and guard is one: choice rules, externals)."""
-    atoms = control.symbolic_atoms
-
-    def literal(symbol: clingo.Symbol) -> int:
-        atom = atoms[symbol]
-        if atom is None:
-            raise AssertionError(f"atom {symbol} is missing from the grounded program")
-        return atom.literal
-
-    return literal
-
-
 class TrapSpaceProgram:
-    """The grounded siphon program of one model; not thread-safe (one user at a time)."""
+    """The ground siphon program of one model in one clingo solver; not thread-safe (one user at a time).
+
+    The rules are those biobalm's ``trappist`` writes as text, added as ground rules
+    through clingo's backend (nothing to parse or ground): for every node ``x`` the
+    choices ``{b1_x}. {b0_x}.`` and ``:- b1_x, b0_x.``; for every transition, which
+    moves a token from its source place to its target place when its read places hold
+    tokens, ``source; reads :- target, guard.`` with ``guard`` a choice atom that each
+    solve assumes true (the transition exists) or false. The places are the only shown
+    atoms, so the domain heuristic acts on them alone.
+    """
 
     def __init__(self, nodes: Sequence[str], transitions: Sequence[Transition]) -> None:
         self.transitions = tuple(transitions)
         control = clingo.Control(_CLINGO_OPTIONS)
-        control.add("base", [], _siphon_program(nodes, self.transitions))
+        places: dict[str, tuple[int, int]] = {}  # node -> (atom of b1_node, atom of b0_node)
+        self._meaning: dict[clingo.Symbol, tuple[str, int]] = {}
+        with control.backend() as backend:
+            for node in nodes:
+                one, zero = (
+                    clingo.Function(variable_to_place(node, True)),
+                    clingo.Function(variable_to_place(node, False)),
+                )
+                places[node] = (backend.add_atom(one), backend.add_atom(zero))
+                backend.add_rule([places[node][0]], choice=True)
+                backend.add_rule([places[node][1]], choice=True)
+                backend.add_rule([], list(places[node]))
+                # A positive place in the siphon fixes its variable at 0 (Trappist's convention).
+                self._meaning[one], self._meaning[zero] = (node, 0), (node, 1)
+            self._guards = []
+            for transition in self.transitions:
+                source, target = places[transition.var][::-1] if transition.up else places[transition.var]
+                reads = [places[var][0 if value else 1] for var, value in transition.reads]
+                guard = backend.add_atom()
+                backend.add_rule([guard], choice=True)
+                backend.add_rule([source, *reads], [target, guard])
+                self._guards.append(guard)
         control.ground([("base", [])])
         self._control = control
-        # Program literals, looked up once: the solver is then driven by integers alone.
-        literal = _literals(control)
-        self._guards = [literal(clingo.Function("t", [clingo.Number(i)])) for i in range(len(self.transitions))]
-        self._disabled = set(range(len(self.transitions)))  # externals start false
+        self._places = places
         # Setting node=value removes the node's own transitions and those that need the other value.
         blocked: dict[tuple[str, int], list[int]] = {(node, value): [] for node in nodes for value in (0, 1)}
         for index, transition in enumerate(self.transitions):
@@ -124,29 +129,19 @@ class TrapSpaceProgram:
             for var, value in transition.reads:
                 blocked[(var, 1 - value)].append(index)
         self._blocked = {key: tuple(indices) for key, indices in blocked.items()}
-        self._places: dict[str, tuple[int, ...]] = {}
-        self._meaning: dict[clingo.Symbol, tuple[str, int]] = {}
-        for node in nodes:
-            one, zero = clingo.Function(variable_to_place(node, True)), clingo.Function(variable_to_place(node, False))
-            self._places[node] = (literal(one), literal(zero))
-            # A positive place in the siphon fixes its variable at 0 (Trappist's convention).
-            self._meaning[one], self._meaning[zero] = (node, 0), (node, 1)
 
     def minimal(self, state: Mapping[str, int]) -> tuple[dict[str, int], ...]:
         """Minimal trap spaces inside the subspace ``state``: free node -> fixed value."""
-        control = self._control
         disabled: set[int] = set()
         for item in state.items():
             disabled.update(self._blocked[item])
-        for index in self._disabled - disabled:
-            control.assign_external(self._guards[index], True)
-        for index in disabled - self._disabled:
-            control.assign_external(self._guards[index], False)
-        self._disabled = disabled
-        assumptions = [-literal for node in state for literal in self._places[node]]
+        assumptions = [-guard if index in disabled else guard for index, guard in enumerate(self._guards)]
+        assumptions += [-atom for node in state for atom in self._places[node]]
         meaning = self._meaning
-        spaces = []
-        with control.solve(assumptions=assumptions, yield_=True) as handle:
-            for found in handle:
-                spaces.append(dict(meaning[symbol] for symbol in found.symbols(shown=True)))
+        spaces: list[dict[str, int]] = []
+
+        def keep(found: clingo.Model) -> None:
+            spaces.append(dict(meaning[symbol] for symbol in found.symbols(shown=True)))
+
+        self._control.solve(assumptions=assumptions, on_model=keep)
         return tuple(spaces)
