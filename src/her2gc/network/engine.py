@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import biodivine_aeon as aeon
 
 from her2gc.errors import ComputationLimitError, InputError
-from her2gc.network.expr import evaluate, to_text
+from her2gc.network.expr import Kleene, kleene_function, to_text
 from her2gc.network.trapspaces import Transition, TrapSpaceProgram, petri_transitions
 
 if TYPE_CHECKING:
@@ -130,9 +130,10 @@ def check_nodes(model: LogicalModel, values: Mapping[str, int], what: str) -> No
 
 @dataclass(frozen=True)
 class _Compiled:
-    """Per-model structures built once: who reads whom, and the Petri-net encoding."""
+    """Per-model structures built once: who reads whom, the rules as functions, the Petri-net encoding."""
 
     readers: Mapping[str, tuple[str, ...]]
+    rules: Mapping[str, Kleene]
     transitions: tuple[Transition, ...]
 
 
@@ -142,7 +143,9 @@ def _compile(model: LogicalModel) -> _Compiled:
         for regulator in model.regulators(node):
             readers[regulator].append(node)
     return _Compiled(
-        readers={node: tuple(nodes) for node, nodes in readers.items()}, transitions=petri_transitions(model)
+        readers={node: tuple(nodes) for node, nodes in readers.items()},
+        rules={node: kleene_function(rule) for node, rule in model.rules.items()},
+        transitions=petri_transitions(model),
     )
 
 
@@ -154,7 +157,8 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
     is fixed too (Klarner 2015). The result is a trap space holding every
     attractor reachable from the fixed subspace.
     """
-    readers = (cache or SolverCache(1)).compiled(model).readers
+    compiled = (cache or SolverCache(1)).compiled(model)
+    readers, rules = compiled.readers, compiled.rules
     state = dict(fixed)
     queue = [node for node in model.nodes if node not in state]
     queued = set(queue)
@@ -163,7 +167,7 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
         queued.discard(node)
         if node in state:
             continue
-        value = evaluate(model.rules[node], state)
+        value = rules[node](state)
         if value is None:
             continue
         state[node] = value
@@ -175,10 +179,10 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
 
 
 def _solve_batch(
-    model: LogicalModel, compiled: _Compiled, states: list[dict[str, int]]
+    nodes: tuple[str, ...], transitions: tuple[Transition, ...], states: list[dict[str, int]]
 ) -> list[tuple[dict[str, int], ...]]:
-    """Several subspaces in one task: a process executor ships the model once and grounds once per batch."""
-    program = TrapSpaceProgram(model.nodes, compiled.transitions)
+    """Several subspaces in one task: a process executor ships the encoding once and builds one program per batch."""
+    program = TrapSpaceProgram(nodes, transitions)
     return [program.minimal(state) for state in states]
 
 
@@ -213,7 +217,9 @@ def prefetch(
     items = list(pending.items())
     batches = [items[i::workers] for i in range(workers)]
     futures = [
-        executor.submit(_solve_batch, model, compiled, [value for _, value in batch]) for batch in batches if batch
+        executor.submit(_solve_batch, model.nodes, compiled.transitions, [value for _, value in batch])
+        for batch in batches
+        if batch
     ]
     _, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
     if waiting:

@@ -28,16 +28,12 @@ the AGS and published ErbB models and on the HER2 model's drug sets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import biodivine_aeon as aeon
 import clingo
-from biobalm.petri_net_translation import (
-    optimized_recursive_dnf_generator,
-    variable_to_place,
-)
 
 if TYPE_CHECKING:
     from her2gc.network.bnet import LogicalModel
@@ -54,6 +50,36 @@ class Transition:
     var: str
     up: bool
     reads: tuple[tuple[str, int], ...]
+
+
+def variable_to_place(variable: str, positive: bool) -> str:
+    """biobalm's place names: ``b1_x`` holds the token when ``x`` is 1, ``b0_x`` when it is 0."""
+    return f"b{int(positive)}_{variable}"
+
+
+def _dnf_clauses(bdd: aeon.Bdd) -> Iterator[dict[aeon.BddVariable, bool]]:
+    """The clauses of biobalm's DNF of ``bdd`` (``optimized_recursive_dnf_generator``, MIT).
+
+    Restated from biobalm 0.4.3 so that the command line need not import biobalm's
+    package (which loads networkx, about 0.2 s); the tests check that the transitions
+    equal those of biobalm's ``network_to_petrinet``. It splits on the variable whose
+    two restrictions are smallest together, recursively, true branch first.
+    """
+    if bdd.is_false():
+        return
+    if bdd.is_true():
+        yield {}
+        return
+    support = sorted(bdd.support_set())
+    best_var, best_size = support[0], 10 * len(bdd)
+    for var in support:
+        size = len(bdd.r_restrict({var: True})) + len(bdd.r_restrict({var: False}))
+        if size < best_size:
+            best_var, best_size = var, size
+    for value in (True, False):
+        for clause in _dnf_clauses(bdd.r_restrict({best_var: value})):
+            clause[best_var] = value
+            yield clause
 
 
 def petri_transitions(model: LogicalModel) -> tuple[Transition, ...]:
@@ -75,7 +101,7 @@ def petri_transitions(model: LogicalModel) -> tuple[Transition, ...]:
             continue
         update, current = context.mk_update_function(function), context.mk_network_variable(variable)
         for up, implicants in ((True, update.l_and(current.l_not())), (False, update.l_not().l_and(current))):
-            for clause in optimized_recursive_dnf_generator(implicants):
+            for clause in _dnf_clauses(implicants):
                 reads = ((names.get_variable_name(var), int(value)) for var, value in clause.items())
                 transitions.append(Transition(name, up, tuple(sorted(read for read in reads if read[0] != name))))
     return tuple(transitions)
