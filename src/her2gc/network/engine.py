@@ -8,8 +8,8 @@ Two analyses, both delegated to established engines (no home-made solver):
   of the most permissive semantics reachable from that partial initial state
   (Paulevé 2020), and every asynchronous attractor lies in one of them. They are
   computed by the Trappist method (Trinh 2023) on biobalm's Petri-net encoding
-  (MIT), solved by clingo (ASP, MIT): one program per model, grounded once
-  (:mod:`her2gc.network.trapspaces`). Before the solver runs, the fixed values
+  (MIT), solved by clingo (ASP, MIT): one program per model, built once and
+  solved under assumptions for each subspace (:mod:`her2gc.network.trapspaces`). Before the solver runs, the fixed values
   are percolated through the rules (three-valued propagation; Klarner 2015),
   which leaves most conditions fully determined and shrinks the rest; the
   solver's answers are cached by the percolated subspace, which many drug sets
@@ -74,15 +74,17 @@ class SolverCache:
 
     Percolation results by perturbation (a screen's prefetch and its sequential pass
     share them), the solver's trap spaces by percolated subspace (many drug sets share
-    one), each model's compiled structures and its grounded solver programs (one per
-    thread using it at the same time). Keyed by the model's sha256, so one cache can
-    serve several models.
+    one), each model's rules compiled for percolation, its Petri-net encoding (made
+    when a subspace is first left open) and its solver programs (one per thread using
+    it at the same time). Keyed by the model's sha256, so one cache can serve several
+    models.
     """
 
     def __init__(self, size: int = DEFAULT_CACHE_SIZE) -> None:
         self.percolations = Lru(size)
         self.remainders = Lru(size)
         self._compiled: dict[str, _Compiled] = {}
+        self._transitions: dict[str, tuple[Transition, ...]] = {}
         self._idle_programs: dict[str, list[TrapSpaceProgram]] = {}
         self._lock = threading.Lock()
 
@@ -94,14 +96,22 @@ class SolverCache:
                 self._compiled[model.sha256] = compiled
         return compiled
 
+    def transitions(self, model: LogicalModel) -> tuple[Transition, ...]:
+        transitions = self._transitions.get(model.sha256)
+        if transitions is None:
+            transitions = petri_transitions(model)
+            with self._lock:
+                self._transitions[model.sha256] = transitions
+        return transitions
+
     @contextmanager
     def program(self, model: LogicalModel) -> Iterator[TrapSpaceProgram]:
-        """A grounded solver program of ``model`` for this thread alone, returned to the pool after."""
+        """A solver program of ``model`` for this thread alone, returned to the pool after."""
         with self._lock:
             idle = self._idle_programs.setdefault(model.sha256, [])
             program = idle.pop() if idle else None
         if program is None:
-            program = TrapSpaceProgram(model.nodes, self.compiled(model).transitions)
+            program = TrapSpaceProgram(model.nodes, self.transitions(model))
         try:
             yield program
         finally:
@@ -130,11 +140,10 @@ def check_nodes(model: LogicalModel, values: Mapping[str, int], what: str) -> No
 
 @dataclass(frozen=True)
 class _Compiled:
-    """Per-model structures built once: who reads whom, the rules as functions, the Petri-net encoding."""
+    """What percolation needs of a model, built once: who reads whom, and the rules as functions."""
 
     readers: Mapping[str, tuple[str, ...]]
     rules: Mapping[str, Kleene]
-    transitions: tuple[Transition, ...]
 
 
 def _compile(model: LogicalModel) -> _Compiled:
@@ -145,7 +154,6 @@ def _compile(model: LogicalModel) -> _Compiled:
     return _Compiled(
         readers={node: tuple(nodes) for node, nodes in readers.items()},
         rules={node: kleene_function(rule) for node, rule in model.rules.items()},
-        transitions=petri_transitions(model),
     )
 
 
@@ -213,11 +221,11 @@ def prefetch(
             pending[key] = state
     if executor is None or workers < 2 or len(pending) < min_batch:
         return
-    compiled = cache.compiled(model)
+    transitions = cache.transitions(model)
     items = list(pending.items())
     batches = [items[i::workers] for i in range(workers)]
     futures = [
-        executor.submit(_solve_batch, model.nodes, compiled.transitions, [value for _, value in batch])
+        executor.submit(_solve_batch, model.nodes, transitions, [value for _, value in batch])
         for batch in batches
         if batch
     ]
