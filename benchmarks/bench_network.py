@@ -39,7 +39,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = next((p for p in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.exists()), REPO.parent / "shared" / "data")
+SHARED = next(
+    (p for p in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.exists()),
+    REPO.parent / "shared" / "data",
+)
 AGS = SHARED / "networks" / "ags_flobak2015"
 TCGA = SHARED / "tcga_stad"
 sys.path.insert(0, str(REPO / "src"))
@@ -51,7 +54,7 @@ GENE_SPANS_HG19 = {
     "FGFR2": ("10", 123237844, 123357972), "CCNE1": ("19", 30302805, 30315215), "CDK6": ("7", 92234235, 92465908),
     "KRAS": ("12", 25357723, 25403870), "PIK3CA": ("3", 178866145, 178952152), "CDK4": ("12", 58141510, 58149796),
     "PTEN": ("10", 89622870, 89731687), "RB1": ("13", 48877883, 49056026), "ATM": ("11", 108093211, 108239829),
-}
+}  # fmt: skip
 SILENT = {"Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA"}
 
 
@@ -111,7 +114,11 @@ def bench_patient() -> dict[str, float]:
     cold = time.perf_counter() - start
     start = time.perf_counter()
     model.screen_profile(profile)
-    return {"patient_cold_s": cold, "patient_cached_s": time.perf_counter() - start, "patient_drug_sets": float(len(rows))}
+    return {
+        "patient_cold_s": cold,
+        "patient_cached_s": time.perf_counter() - start,
+        "patient_drug_sets": float(len(rows)),
+    }
 
 
 def _segments() -> dict[str, list[tuple[str, int, int, float]]]:
@@ -121,7 +128,9 @@ def _segments() -> dict[str, list[tuple[str, int, int, float]]]:
             barcode = row["ID"]
             if barcode[13:15] != "01":
                 continue
-            by_sample[barcode[:12]].append((row["chrom"], int(row["loc.start"]), int(row["loc.end"]), float(row["seg.mean"])))
+            by_sample[barcode[:12]].append(
+                (row["chrom"], int(row["loc.start"]), int(row["loc.end"]), float(row["seg.mean"]))
+            )
     return by_sample
 
 
@@ -151,7 +160,11 @@ def tcga_profiles() -> dict[str, list[tuple[str, str]]]:
     with gzip.open(TCGA / "data_mutations.txt.gz", "rt") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             patient = row["Tumor_Sample_Barcode"][:12]
-            if patient in profiles and row["Variant_Classification"] not in SILENT and maps_alteration(row["Hugo_Symbol"], "mut"):
+            if (
+                patient in profiles
+                and row["Variant_Classification"] not in SILENT
+                and maps_alteration(row["Hugo_Symbol"], "mut")
+            ):
                 profiles[patient].append((row["Hugo_Symbol"], "mut"))
     return {p: sorted(set(v)) for p, v in profiles.items()}
 
@@ -166,8 +179,12 @@ def bench_tcga() -> dict[str, float]:
         model.screen_profile(profile)
     screen = time.perf_counter() - start
     distinct = len({tuple(p) for p in profiles.values()})
-    return {"tcga_tumours": float(len(profiles)), "tcga_distinct_profiles": float(distinct),
-            "tcga_parse_s": parse, "tcga_screen_s": screen}
+    return {
+        "tcga_tumours": float(len(profiles)),
+        "tcga_distinct_profiles": float(distinct),
+        "tcga_parse_s": parse,
+        "tcga_screen_s": screen,
+    }
 
 
 PYDRUGLOGICS_SCRIPT = r'''"""pydruglogics (GPL-3.0) on the AGS model, run by bench_network.py in its own interpreter.
@@ -242,10 +259,9 @@ else:
 '''
 
 
-
 def _peer(python: str, *args: str) -> dict[str, object]:
-    completed = subprocess.run([python, "-c", PYDRUGLOGICS_SCRIPT, args[0], str(AGS), *args[1:]],
-                               check=False, capture_output=True, text=True, timeout=1800)
+    command = [python, "-c", PYDRUGLOGICS_SCRIPT, args[0], str(AGS), *args[1:]]
+    completed = subprocess.run(command, check=False, capture_output=True, text=True, timeout=1800)
     if completed.returncode != 0:
         raise SystemExit(f"pydruglogics ({python}) failed: {completed.stderr.strip()[-400:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -255,7 +271,9 @@ def roc_auc(scores: list[float], labels: list[bool]) -> float:
     """Mann-Whitney estimate, ties one half (as tests/network/test_ags_validation.py)."""
     positives = [s for s, y in zip(scores, labels) if y]
     negatives = [s for s, y in zip(scores, labels) if not y]
-    return sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in positives for n in negatives) / (len(positives) * len(negatives))
+    return sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in positives for n in negatives) / (
+        len(positives) * len(negatives)
+    )
 
 
 def compare_with_pydruglogics(python: str) -> dict[str, object]:
@@ -276,14 +294,19 @@ def compare_with_pydruglogics(python: str) -> dict[str, object]:
     for name in sorted(set(ours) & set(theirs)):
         expected = 1.0 - (theirs[name] - low) / span
         if abs(ours[name].score - expected) > 1e-6:
-            problems.append(f"{name}: her2gc score {ours[name].score} vs pydruglogics output {theirs[name]} (score {expected:.6f})")
+            problems.append(
+                f"{name}: her2gc score {ours[name].score} vs pydruglogics output {theirs[name]} (score {expected:.6f})"
+            )
         if name in synergy:
             if abs((ours[name].synergy or 0.0) + synergy[name] / span) > 1e-6:
                 problems.append(f"{name}: her2gc synergy {ours[name].synergy} vs pydruglogics {synergy[name]}")
             if bool(ours[name].synergistic) != (synergy[name] < 0):
                 problems.append(f"{name}: synergistic in one tool only")
     if len(ours) != 28 or problems:
-        raise SystemExit("her2gc and pydruglogics disagree on the AGS screen:\n  " + "\n  ".join(problems or [f"{len(ours)} conditions"]))
+        raise SystemExit(
+            "her2gc and pydruglogics disagree on the AGS screen:\n  "
+            + "\n  ".join(problems or [f"{len(ours)} conditions"])
+        )
     observed = {frozenset(line.split("~")) for line in (AGS / "cascade1_observed_synergies").read_text().split()}
     pairs = sorted(synergy)
     labels = [frozenset(name.split("-")) in observed for name in pairs]
@@ -311,24 +334,33 @@ def bench_pydruglogics(python: str, runs: int, workers: int) -> dict[str, object
     import compileall
 
     results: dict[str, object] = {}
-    ours: list[tuple[float, float]] = []
-    ours.append(_timed(ags_screen, runs))
+    # her2gc's medians before and after the peer's, averaged: load drifts on a shared machine.
+    before = _timed(ags_screen, runs)
     peer = _peer(python, "time", str(runs), "1")
-    ours.append(_timed(ags_screen, runs))  # before and after the peer: load drifts on a shared machine
-    wall, cpu = statistics.median(w for w, _ in ours), statistics.median(c for _, c in ours)
-    results |= {"her2gc_screen_s": wall, "pydruglogics_screen_s": peer["wall_s"], "ratio_screen": wall / peer["wall_s"],
-                "her2gc_screen_cpu_s": cpu, "pydruglogics_screen_cpu_s": peer["cpu_s"], "ratio_screen_cpu": cpu / peer["cpu_s"],
-                "pydruglogics_first_s": peer["first_s"]}
+    after = _timed(ags_screen, runs)
+    wall, cpu = (before[0] + after[0]) / 2, (before[1] + after[1]) / 2
+    results |= {
+        "her2gc_screen_s": wall,
+        "pydruglogics_screen_s": peer["wall_s"],
+        "ratio_screen": wall / peer["wall_s"],
+        "her2gc_screen_cpu_s": cpu,
+        "pydruglogics_screen_cpu_s": peer["cpu_s"],
+        "ratio_screen_cpu": cpu / peer["cpu_s"],
+        "pydruglogics_first_s": peer["first_s"],
+    }
     with concurrent.futures.ProcessPoolExecutor(workers) as pool:
         ags_screen(executor=pool, workers=workers)  # workers started
         pooled, _ = _timed(lambda: ags_screen(executor=pool, workers=workers), runs)
     peer = _peer(python, "time", str(runs), str(workers))
-    results |= {f"her2gc_screen_{workers}_workers_s": pooled, f"pydruglogics_screen_{workers}_workers_s": peer["wall_s"],
-                f"ratio_screen_{workers}_workers": pooled / peer["wall_s"]}
+    results |= {
+        f"her2gc_screen_{workers}_workers_s": pooled,
+        f"pydruglogics_screen_{workers}_workers_s": peer["wall_s"],
+        f"ratio_screen_{workers}_workers": pooled / peer["wall_s"],
+    }
     compileall.compile_dir(REPO / "src" / "her2gc", quiet=1)  # as a wheel install does
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     her2gc_command = [sys.executable, "-m", "her2gc.cli", "model", "screen", "--bnet", str(AGS_FILES[0]),
-                      "--drug-panel", str(AGS_FILES[1]), "--outputs", str(AGS_FILES[2]), "--format", "json"]
+                      "--drug-panel", str(AGS_FILES[1]), "--outputs", str(AGS_FILES[2]), "--format", "json"]  # fmt: skip
     peer_command = [python, "-c", PYDRUGLOGICS_SCRIPT, "once", str(AGS)]
     _whole_process(her2gc_command, env), _whole_process(peer_command, env)  # file caches warm
     samples: dict[str, list[tuple[float, float]]] = {"her2gc": [], "pydruglogics": []}
@@ -338,8 +370,9 @@ def bench_pydruglogics(python: str, runs: int, workers: int) -> dict[str, object
     for tool, values in samples.items():
         results[f"{tool}_whole_process_s"] = statistics.median(w for w, _ in values)
         results[f"{tool}_whole_process_cpu_s"] = statistics.median(c for _, c in values)
-    results["ratio_whole_process"] = results["her2gc_whole_process_s"] / results["pydruglogics_whole_process_s"]  # type: ignore[operator]
-    results["ratio_whole_process_cpu"] = results["her2gc_whole_process_cpu_s"] / results["pydruglogics_whole_process_cpu_s"]  # type: ignore[operator]
+    for cpu in ("", "_cpu"):
+        mine, theirs = results[f"her2gc_whole_process{cpu}_s"], results[f"pydruglogics_whole_process{cpu}_s"]
+        results[f"ratio_whole_process{cpu}"] = mine / theirs  # type: ignore[operator]
     return results
 
 
@@ -372,15 +405,25 @@ print(json.dumps({"maboss_per_condition_s": [min(times), max(times)], "maboss_sc
 
 def bench_maboss(python: str) -> dict[str, object]:
     """MaBoSS (10,000 trajectories per condition), where the interpreter has cmaboss."""
-    completed = subprocess.run([python, "-c", MABOSS_SCRIPT, str(AGS)], check=False, capture_output=True, text=True, timeout=1800)
+    completed = subprocess.run(
+        [python, "-c", MABOSS_SCRIPT, str(AGS)], check=False, capture_output=True, text=True, timeout=1800
+    )
     if completed.returncode != 0:
         return {"maboss": f"not run: {(completed.stderr.strip().splitlines() or ['?'])[-1][:160]}"}
     return json.loads(completed.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _has(python: str, module: str) -> bool:
+    found = subprocess.run([python, "-c", f"import importlib.util as u; print(bool(u.find_spec({module!r})))"],
+                           check=True, capture_output=True, text=True)  # fmt: skip
+    return found.stdout.strip() == "True"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peers", action="append", default=[], help="a Python interpreter with pydruglogics or maboss/cmaboss")
+    parser.add_argument(
+        "--peers", action="append", default=[], help="a Python interpreter with pydruglogics or maboss/cmaboss"
+    )
     parser.add_argument("--runs", type=int, default=7, help="timed repeats of each measure (median reported)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes for the parallel screens")
     options = parser.parse_args()
@@ -393,12 +436,10 @@ def main() -> None:
     if TCGA.exists():
         results.update(bench_tcga())
     for python in options.peers:
-        has = subprocess.run([python, "-c", "import importlib.util as u; print(bool(u.find_spec('pydruglogics')), bool(u.find_spec('cmaboss')))"],
-                             check=True, capture_output=True, text=True).stdout.split()
-        if has[0] == "True":
+        if _has(python, "pydruglogics"):
             results.update(compare_with_pydruglogics(python))
             results.update(bench_pydruglogics(python, options.runs, options.workers))
-        if has[1] == "True":
+        if _has(python, "cmaboss"):
             results.update(bench_maboss(python))
     print("| measure | value |\n|---|---|")
     for key, value in results.items():
