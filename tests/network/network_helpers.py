@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# ../shared/data next to the repository, else the machine-wide copy.
+SHARED_DATA = next(
+    (p for p in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.exists()),
+    REPO.parent / "shared" / "data",
+)
 AGS = SHARED_DATA / "networks" / "ags_flobak2015"
 ERBB = SHARED_DATA / "networks" / "erbb_models"
 
@@ -18,7 +22,9 @@ ERBB = SHARED_DATA / "networks" / "erbb_models"
 def shared(path: Path) -> Path:
     """A file of ../shared/data, or skip the test with a clear message."""
     if not path.exists():
-        pytest.skip(f"real data not available: {path} (expected ../shared/data next to the repository)")
+        pytest.skip(
+            f"real data not available: {path} (expected ../shared/data next to the repository, or /work/shared/data)"
+        )
     return path
 
 

@@ -83,12 +83,14 @@ def screen_bnet(
     synergy_margin: float = 0.0,
     cache: SolverCache | None = None,
     executor: concurrent.futures.Executor | None = None,
+    workers: int = 2,
 ) -> list[ScreenResult]:
     """Screen any ``.bnet`` model with a DrugLogics drug panel and model outputs.
 
     Inputs the model leaves free are explored at every value. Drug names are the
     panel's own; ``limits`` are the screen limits to apply (the command line passes
-    those of the packaged model's ``model.yaml``).
+    those of the packaged model's ``model.yaml``). ``executor`` (the caller's, with
+    ``workers`` processes) solves the open subspaces in parallel first.
     """
     model = load_bnet(Path(bnet_path), free_inputs=free_inputs)
     weights = read_model_outputs(Path(outputs_path), model)
@@ -103,4 +105,4 @@ def screen_bnet(
         max_conditions=limits.max_conditions,
         time_limit_s=limits.time_limit_s,
     )
-    return run_screen(setup, {}, max_drugs, cache, executor)
+    return run_screen(setup, {}, max_drugs, cache, executor, workers)

@@ -7,11 +7,13 @@ Two analyses, both delegated to established engines (no home-made solver):
   perturbations and the initial input values. These are exactly the attractors
   of the most permissive semantics reachable from that partial initial state
   (Paulevé 2020), and every asynchronous attractor lies in one of them. They are
-  computed by biobalm's Trappist solver (MIT; ASP with clingo, Trinh 2023).
-  Before the solver runs, the fixed values are percolated through the rules
-  (three-valued propagation; Klarner 2015), which leaves most conditions fully
-  determined and shrinks the rest; the solver's answers are cached by the
-  percolated subspace, which many drug sets share.
+  computed by the Trappist method (Trinh 2023) on biobalm's Petri-net encoding
+  (MIT), solved by clingo (ASP, MIT): one program per model, built once and
+  solved under assumptions for each subspace (:mod:`her2gc.network.trapspaces`). Before the solver runs, the fixed values
+  are percolated through the rules (three-valued propagation; Klarner 2015),
+  which leaves most conditions fully determined and shrinks the rest; the
+  solver's answers are cached by the percolated subspace, which many drug sets
+  share.
 * :func:`reachable_attractors` (exact, asynchronous): the attractors reachable
   from one fully specified initial state, by symbolic (BDD) reachability in
   biodivine-aeon (MIT). Used for models with memory, such as the von der Heyde
@@ -26,22 +28,21 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from her2gc.errors import ComputationLimitError, InputError
-from her2gc.network.expr import evaluate, to_text
+from her2gc.network.expr import Kleene, kleene_function, to_text
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from her2gc.network.bnet import LogicalModel
+    from her2gc.network.trapspaces import Transition, TrapSpaceProgram
 
-# The solvers (biobalm, clingo, biodivine-aeon, networkx) are imported by the functions that
-# call them: many perturbations are decided by percolation alone, and a command that never
-# reaches a solver does not pay for loading it.
+# The solvers (clingo, biodivine-aeon) are imported by the functions that call them: many
+# perturbations are decided by percolation alone, and a command that never reaches a
+# solver does not pay for loading them.
 
 Attractor = Mapping[str, int | None]
 DEFAULT_CACHE_SIZE = 65536
@@ -75,14 +76,18 @@ class SolverCache:
 
     Percolation results by perturbation (a screen's prefetch and its sequential pass
     share them), the solver's trap spaces by percolated subspace (many drug sets share
-    one), and each model's compiled structures. Keyed by the model's sha256, so one
-    cache can serve several models.
+    one), each model's rules compiled for percolation, its Petri-net encoding (made
+    when a subspace is first left open) and its solver programs (one per thread using
+    it at the same time). Keyed by the model's sha256, so one cache can serve several
+    models.
     """
 
     def __init__(self, size: int = DEFAULT_CACHE_SIZE) -> None:
         self.percolations = Lru(size)
         self.remainders = Lru(size)
         self._compiled: dict[str, _Compiled] = {}
+        self._transitions: dict[str, tuple[Transition, ...]] = {}
+        self._idle_programs: dict[str, list[TrapSpaceProgram]] = {}
         self._lock = threading.Lock()
 
     def compiled(self, model: LogicalModel) -> _Compiled:
@@ -92,6 +97,32 @@ class SolverCache:
             with self._lock:
                 self._compiled[model.sha256] = compiled
         return compiled
+
+    def transitions(self, model: LogicalModel) -> tuple[Transition, ...]:
+        transitions = self._transitions.get(model.sha256)
+        if transitions is None:
+            from her2gc.network.trapspaces import petri_transitions
+
+            transitions = petri_transitions(model)
+            with self._lock:
+                self._transitions[model.sha256] = transitions
+        return transitions
+
+    @contextmanager
+    def program(self, model: LogicalModel) -> Iterator[TrapSpaceProgram]:
+        """A solver program of ``model`` for this thread alone, returned to the pool after."""
+        with self._lock:
+            idle = self._idle_programs.setdefault(model.sha256, [])
+            program = idle.pop() if idle else None
+        if program is None:
+            from her2gc.network.trapspaces import TrapSpaceProgram
+
+            program = TrapSpaceProgram(model.nodes, self.transitions(model))
+        try:
+            yield program
+        finally:
+            with self._lock:
+                idle.append(program)
 
 
 def _percolated(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache) -> dict[str, int]:
@@ -114,47 +145,11 @@ def check_nodes(model: LogicalModel, values: Mapping[str, int], what: str) -> No
 
 
 @dataclass(frozen=True)
-class _Transition:
-    """One Petri-net transition of the Trappist encoding: ``var`` goes up or down when ``reads`` hold."""
-
-    name: str
-    var: str
-    up: bool
-    reads: tuple[tuple[str, int], ...]
-
-
 class _Compiled:
-    """Per-model structures built once: who reads whom (for percolation), and the
-    Petri-net encoding the solver needs (built on first use: percolation alone never does)."""
+    """What percolation needs of a model, built once: who reads whom, and the rules as functions."""
 
-    def __init__(self, model: LogicalModel, readers: Mapping[str, tuple[str, ...]]) -> None:
-        self.model = model
-        self.readers = readers
-
-    @cached_property
-    def transitions(self) -> tuple[_Transition, ...]:
-        return _petri_transitions(self.model)
-
-
-def _petri_transitions(model: LogicalModel) -> tuple[_Transition, ...]:
-    """The model's Petri-net encoding (biobalm: implicants of each update), as plain tuples."""
-
-    import biodivine_aeon as aeon
-    from biobalm.petri_net_translation import network_to_petrinet, place_to_variable
-
-    net = network_to_petrinet(aeon.BooleanNetwork.from_bnet(model.to_bnet()).infer_valid_graph())
-    transitions = []
-    for node, data in net.nodes(data=True):
-        if data.get("kind") != "transition":
-            continue
-        var, up = data["change"], data["direction"] == "up"
-        reads = []
-        for place in net.predecessors(node):
-            name, positive = place_to_variable(place)
-            if name != var:
-                reads.append((name, int(positive)))
-        transitions.append(_Transition(str(node), var, up, tuple(sorted(reads))))
-    return tuple(transitions)
+    readers: Mapping[str, tuple[str, ...]]
+    rules: Mapping[str, Kleene]
 
 
 def _compile(model: LogicalModel) -> _Compiled:
@@ -162,7 +157,10 @@ def _compile(model: LogicalModel) -> _Compiled:
     for node in model.nodes:
         for regulator in model.regulators(node):
             readers[regulator].append(node)
-    return _Compiled(model, {node: tuple(nodes) for node, nodes in readers.items()})
+    return _Compiled(
+        readers={node: tuple(nodes) for node, nodes in readers.items()},
+        rules={node: kleene_function(rule) for node, rule in model.rules.items()},
+    )
 
 
 def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache | None = None) -> dict[str, int]:
@@ -173,7 +171,8 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
     is fixed too (Klarner 2015). The result is a trap space holding every
     attractor reachable from the fixed subspace.
     """
-    readers = (cache or SolverCache(1)).compiled(model).readers
+    compiled = (cache or SolverCache(1)).compiled(model)
+    readers, rules = compiled.readers, compiled.rules
     state = dict(fixed)
     queue = [node for node in model.nodes if node not in state]
     queued = set(queue)
@@ -182,7 +181,7 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
         queued.discard(node)
         if node in state:
             continue
-        value = evaluate(model.rules[node], state)
+        value = rules[node](state)
         if value is None:
             continue
         state[node] = value
@@ -193,54 +192,14 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
     return state
 
 
-def _reduced_petri_net(transitions: tuple[_Transition, ...], state: Mapping[str, int], free: list[str]) -> nx.DiGraph:
-    """The Petri net of the network restricted to the subspace ``state``.
-
-    Transitions of fixed nodes, and transitions whose conditions contradict a
-    fixed value, can never fire inside the subspace; conditions on fixed nodes
-    always hold there. What remains is the encoding of the reduced network.
-    """
-
-    import networkx as nx
-    from biobalm.petri_net_translation import variable_to_place
-
-    net = nx.DiGraph()
-    for var in free:
-        net.add_node(variable_to_place(var, positive=True), kind="place")
-        net.add_node(variable_to_place(var, positive=False), kind="place")
-    for transition in transitions:
-        if transition.var in state or any(state.get(var, value) != value for var, value in transition.reads):
-            continue
-        net.add_node(
-            transition.name, kind="transition", change=transition.var, direction="up" if transition.up else "down"
-        )
-        net.add_edge(variable_to_place(transition.var, positive=not transition.up), transition.name)
-        net.add_edge(transition.name, variable_to_place(transition.var, positive=transition.up))
-        for var, value in transition.reads:
-            if var not in state:
-                place = variable_to_place(var, positive=bool(value))
-                net.add_edge(place, transition.name)
-                net.add_edge(transition.name, place)
-    return net
-
-
-def _solve_remainder(
-    model: LogicalModel, state: Mapping[str, int], free: list[str], compiled: _Compiled
-) -> tuple[dict[str, int], ...]:
-    """Minimal trap spaces inside the subspace ``state``, by biobalm's Trappist solver."""
-
-    from biobalm.trappist_core import trappist
-
-    net = _reduced_petri_net(compiled.transitions, state, free)
-    spaces = trappist(net, problem="min")
-    return tuple({name: int(value) for name, value in space.items()} for space in spaces)
-
-
 def _solve_batch(
-    model: LogicalModel, compiled: _Compiled, batch: list[tuple[dict[str, int], list[str]]]
+    nodes: tuple[str, ...], transitions: tuple[Transition, ...], states: list[dict[str, int]]
 ) -> list[tuple[dict[str, int], ...]]:
-    """Several solver calls in one task, so a process executor ships the model once per batch."""
-    return [_solve_remainder(model, state, free, compiled) for state, free in batch]
+    """Several subspaces in one task: a process executor ships the encoding once and builds one program per batch."""
+    from her2gc.network.trapspaces import TrapSpaceProgram
+
+    program = TrapSpaceProgram(nodes, transitions)
+    return [program.minimal(state) for state in states]
 
 
 def prefetch(
@@ -260,29 +219,31 @@ def prefetch(
     executor, or for a small batch, nothing is done here (the screen solves as it
     goes): the caller owns concurrency. Raises ``TimeoutError`` past ``timeout_s``.
     """
-    pending: dict[tuple[str, frozenset[tuple[str, int]]], tuple[dict[str, int], list[str]]] = {}
+    pending: dict[tuple[str, frozenset[tuple[str, int]]], dict[str, int]] = {}
     for fixed in fixed_sets:
         state = _percolated(model, fixed, cache)
         if len(state) == len(model.nodes):
             continue
         key = (model.sha256, frozenset(state.items()))
         if key not in pending and cache.remainders.get(key) is None:
-            pending[key] = (state, [node for node in model.nodes if node not in state])
+            pending[key] = state
     if executor is None or workers < 2 or len(pending) < min_batch:
         return
-    compiled = cache.compiled(model)
+    transitions = cache.transitions(model)
     items = list(pending.items())
     batches = [items[i::workers] for i in range(workers)]
     futures = [
-        executor.submit(_solve_batch, model, compiled, [value for _, value in batch]) for batch in batches if batch
+        executor.submit(_solve_batch, model.nodes, transitions, [value for _, value in batch])
+        for batch in batches
+        if batch
     ]
-    _done, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
+    _, waiting = concurrent.futures.wait(futures, timeout=timeout_s)
     if waiting:
         for future in waiting:
             future.cancel()
         raise TimeoutError(f"solver calls ran past {timeout_s:g} s")
-    for batch, future in zip([b for b in batches if b], futures, strict=False):
-        for (key, _), remainder in zip(batch, future.result(), strict=False):
+    for batch, future in zip([b for b in batches if b], futures, strict=True):
+        for (key, _), remainder in zip(batch, future.result(), strict=True):
             cache.remainders.put(key, remainder)
 
 
@@ -303,7 +264,8 @@ def trap_space_attractors(
     key = (model.sha256, frozenset(state.items()))
     remainder = cache.remainders.get(key)
     if remainder is None:
-        remainder = _solve_remainder(model, state, free, cache.compiled(model))
+        with cache.program(model) as program:
+            remainder = program.minimal(state)
         cache.remainders.put(key, remainder)
     attractors = []
     for space in remainder:  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ shared between threads and hashed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 
@@ -160,6 +160,64 @@ def evaluate(expr: Expr, state: Mapping[str, int]) -> int | None:
         if value is None:
             unknown = True
     return None if unknown else 1 - absorbing
+
+
+Kleene = Callable[[Mapping[str, int]], "int | None"]
+
+
+def _literal(expr: Expr) -> tuple[str, int] | None:
+    """(name, 1 if negated else 0) for ``x`` or ``!x``; None for anything else."""
+    if isinstance(expr, Var):
+        return expr.name, 0
+    if isinstance(expr, Not) and isinstance(expr.arg, Var):
+        return expr.arg.name, 1
+    return None
+
+
+def kleene_function(expr: Expr) -> Kleene:
+    """:func:`evaluate` of ``expr`` as a function of the state, built once for repeated use.
+
+    The same three-valued results (an and/or is decided by any absorbing argument,
+    unknown if an argument is unknown and none absorbs, else the other value),
+    without walking the tree: percolation evaluates each rule many times per screen.
+    Literals (``x``, ``!x``) of an and/or are read inline.
+    """
+    if isinstance(expr, Const):
+        constant = int(expr.value)
+        return lambda state: constant
+    if isinstance(expr, Var):
+        name = expr.name
+        return lambda state: state.get(name)
+    if isinstance(expr, Not):
+        inner = kleene_function(expr.arg)
+
+        def negation(state: Mapping[str, int]) -> int | None:
+            value = inner(state)
+            return None if value is None else 1 - value
+
+        return negation
+    absorbing = 0 if isinstance(expr, And) else 1
+    literals = tuple(lit for lit in map(_literal, expr.args) if lit is not None)
+    others = tuple(kleene_function(arg) for arg in expr.args if _literal(arg) is None)
+
+    def junction(state: Mapping[str, int]) -> int | None:
+        unknown = False
+        get = state.get
+        for name, negated in literals:
+            value = get(name)
+            if value is None:
+                unknown = True
+            elif value ^ negated == absorbing:
+                return absorbing
+        for other in others:
+            value = other(state)
+            if value is None:
+                unknown = True
+            elif value == absorbing:
+                return absorbing
+        return None if unknown else 1 - absorbing
+
+    return junction
 
 
 def substitute(expr: Expr, fixed: Mapping[str, int]) -> Expr:
