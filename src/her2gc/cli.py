@@ -34,9 +34,9 @@ def _write(text: str, output: Path | None) -> None:
 
 @app.command()
 def evaluate(
-    case_file: Annotated[Path, typer.Argument(metavar="CASE", help="case file, JSON or YAML (may be .gz)")],
+    case_file: Annotated[Optional[Path], typer.Argument(metavar="CASE", help="case file, JSON or YAML (may be .gz), or a FHIR R4 Bundle")] = None,
     region: Annotated[Optional[str], typer.Option(help="US | EU | CN | JP (overrides the case)")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="text | json | html")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text | json | html | fhir")] = "text",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write the report here")] = None,
     maf: Annotated[Optional[Path], typer.Option(help="MAF to merge into the case's alterations")] = None,
     vcf: Annotated[Optional[Path], typer.Option(help="annotated VCF (VEP CSQ or SnpEff ANN)")] = None,
@@ -49,16 +49,19 @@ def evaluate(
     amp_threshold: Annotated[Optional[float], typer.Option(help="fixed method: amplified when log2 ratio >= this")] = None,
     ish_signals_rule: Annotated[bool, typer.Option(help="also count >= 6 HER2 signals per cell as ISH-amplified (unconfirmed rule)")] = False,
     model: Annotated[bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses")] = True,
+    fhir_server: Annotated[Optional[str], typer.Option("--fhir-server", help="FHIR R4 server base URL to read the patient from")] = None,
+    patient: Annotated[Optional[str], typer.Option(help="Patient id on --fhir-server")] = None,
+    fhir_token: Annotated[Optional[str], typer.Option("--fhir-token", envvar="HER2GC_FHIR_TOKEN", help="bearer token for --fhir-server (or set HER2GC_FHIR_TOKEN)")] = None,
 ) -> None:
-    """One case in, one report out."""
+    """One case (or FHIR R4 Bundle) in, one report out."""
     from her2gc.engine import EvaluationOptions, evaluate as run_evaluation
-    from her2gc.formats.case_io import read_case
-    from her2gc.formats.render import render
     from her2gc.kb.loader import load_kb
+    from her2gc.readers.fhir_cli import read_evaluation_input, render_output
 
-    if output_format not in ("text", "json", "html"):
-        raise InputError(f"--format: '{output_format}' is not one of text, json, html")
-    case = read_case(case_file)
+    if output_format not in ("text", "json", "html", "fhir"):
+        raise InputError(f"--format: '{output_format}' is not one of text, json, html, fhir")
+    kb = load_kb()
+    case, mapping_warnings = read_evaluation_input(case_file, kb, fhir_server=fhir_server, patient=patient, token=fhir_token)
     if any(path is not None for path in (maf, vcf, cna, seg, ctdna)):
         from her2gc.formats.cli import load_sequencing_into_case
 
@@ -66,8 +69,8 @@ def evaluate(
             case, maf=maf, vcf=vcf, cna=cna, seg=seg, ctdna=ctdna, sample=sample, build=build, cn_method=cn_method, amp_threshold=amp_threshold
         )
     options = EvaluationOptions(region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model)
-    report = run_evaluation(case, load_kb(), options)
-    _write(render(report, output_format), output)
+    report = run_evaluation(case, kb, options)
+    _write(render_output(report, case, output_format, kb, mapping_warnings), output)
 
 
 @kb_app.command("check")
@@ -129,8 +132,11 @@ def _mount_parts() -> None:
     from her2gc.formats.cli import annotate_command
     from her2gc.network.cli import model_app
 
+    from her2gc.readers.fhir_cli import fhir_app
+
     app.add_typer(model_app, name="model")
     app.command("annotate")(annotate_command)
+    app.add_typer(fhir_app, name="fhir")
 
 
 _mount_parts()
