@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from her2gc.errors import InputError
 from her2gc.kb.schema_fhir import CancerCode, FhirCodes, MorphologyCode
-from her2gc.readers.fhir_bundle import Entry, FhirVocabulary, MappingRun, clip, coded, describe, extension_value, fold_name, index_bundle
+from her2gc.readers.fhir_bundle import Entry, FhirVocabulary, MappingRun, clip, coded, concept_text, describe, extension_value, fold_name, index_bundle
 from her2gc.readers.fhir_events import read_adverse_events, read_comorbidities
 from her2gc.readers.fhir_medications import current_therapy, read_medications, treatment_lines
 from her2gc.readers.fhir_observations import her2_specimen, her2_test, read_observations
@@ -84,6 +84,9 @@ def _patient(run: MappingRun) -> tuple[Entry, str]:
     run.use(entry)
     identifiers = [i for i in entry.resource.get("identifier") or [] if isinstance(i, dict) and isinstance(i.get("value"), str) and i["value"]]
     record_number = [i for i in identifiers if any(c.get("code") == "MR" for c in (i.get("type") or {}).get("coding", []))]
+    samples = [i for i in identifiers if any(c.get("code") == "sample-id" and run.codes.system_name(c.get("system")) == "local" for c in (i.get("type") or {}).get("coding", []))]
+    identifiers = [i for i in identifiers if i not in samples]
+    run.sample_ids = [i["value"] for i in samples]
     chosen = (record_number or identifiers or [None])[0]
     patient_id = chosen["value"] if chosen else entry.resource.get("id")
     if not isinstance(patient_id, str) or not patient_id:
@@ -139,6 +142,9 @@ def _tumour(run: MappingRun, entry: Entry) -> dict[str, Any]:
     if morphology is not None and not morphology.adenocarcinoma:
         raise InputError(f"{run.where(entry, 'extension[histology-morphology-behavior]')}: {describe(morphology_concept)} ({morphology.histology}) is not an adenocarcinoma; her2gc serves adenocarcinoma only")
     histology = morphology.histology if morphology else disorder.histology if disorder else None
+    stated = concept_text(morphology_concept) if morphology is not None and morphology.histology == "adenocarcinoma" else None
+    if stated and "adenocarcinoma" in stated.lower():
+        histology = stated.strip().lower()  # the pathologist's words ("mucinous adenocarcinoma") over "NOS"
     if histology is None:
         raise InputError(
             f"{run.where(entry, 'code')}: {describe(concept)} gives the site but not the histology; add the mCODE histology-morphology-behavior "
@@ -227,6 +233,15 @@ def _derive_settings(run: MappingRun, tests: list[dict[str, Any]], lines: list[d
             run.warn("fhir_derived", f"her2_tests[{index}].setting: post_progression (specimen of {test['date']}, after line {number} stopped for progression on {end})", [f"her2_tests[{index}].setting"])
 
 
+def _oldest_first(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dated tests by date; an undated test stays after the test recorded before it."""
+    keys: list[dt.date] = []
+    for test in tests:
+        keys.append(test.get("date") or (keys[-1] if keys else dt.date.min))
+    order = sorted(range(len(tests)), key=lambda i: keys[i])
+    return [tests[i] for i in order]
+
+
 def _single_values(findings: Any) -> dict[str, Any]:
     values = {kind: held[2] for kind, held in findings.latest.items()}
     data: dict[str, Any] = {}
@@ -268,12 +283,14 @@ def bundle_to_case(bundle: object, vocab: FhirVocabulary, *, source: str = "bund
             f"{source}: Bundle.entry: no HER2 result for {run.patient.label}: an IHC score (LOINC 18474-7) or an ISH result "
             "(49683-6 HER2/CEP17 ratio, 74860-8 HER2 signals per nucleus) is needed for a decision"
         )
-    tests.sort(key=lambda t: (t.get("date") is None, t.get("date") or dt.date.min))
+    tests = _oldest_first(tests)
     records = read_medications(run)
     lines = treatment_lines(run, records)
     _derive_settings(run, tests, lines)
     case: dict[str, Any] = {"schema": "her2gc.case/1", "patient_id": patient_id, "tumour": tumour, "her2_tests": tests}
     case.update(_single_values(findings))
+    if run.sample_ids:
+        case["sample_ids"] = run.sample_ids
     events = read_adverse_events(run)
     event_conditions = {c.label for e in run.index.of_type("AdverseEvent") for r in e.resource.get("resultingCondition") or [] if (c := run.index.resolve(r))}
     comorbidities: dict[str, Any] = read_comorbidities(run, other_conditions, event_conditions)

@@ -283,6 +283,7 @@ class MappingRun:
     warnings: list[Any] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
     ignored_in_error: list[str] = field(default_factory=list)
+    sample_ids: list[str] = field(default_factory=list)
 
     @property
     def codes(self) -> FhirCodes:

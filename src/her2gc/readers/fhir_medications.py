@@ -7,8 +7,9 @@ Conditions coded as interstitial lung disease or heart failure become ``comorbid
 
 Lines: a record's ``line-of-therapy`` extension, when every record has one; otherwise a drug
 joins the line being built when it starts within ``line_grouping.same_line_within_days`` of
-that line's first drug or before the line's last drug ended, and starts the next line when
-it starts later (fhir_codes.yaml; docs/fhir.md). The stop reason of a line is the
+that line's first drug, before the line's last drug ended, or is a further administration of
+one of its drugs, unless the line had stopped for progression before; any other record starts
+the next line (fhir_codes.yaml; docs/fhir.md). The stop reason of a line is the
 ``statusReason`` (mCODE treatment termination reason) of the drug that ended last.
 """
 
@@ -199,15 +200,24 @@ def _group_by_dates(run: MappingRun, records: list[MedicationRecord]) -> list[li
     window = dt.timedelta(days=run.codes.line_grouping.same_line_within_days)
     groups: list[list[MedicationRecord]] = []
     for record in sorted(records, key=lambda r: r.start or dt.date.min):
-        assert record.start is not None
-        if groups:
-            first_start = min(r.start for r in groups[-1] if r.start)
-            ends = [r.end for r in groups[-1] if r.end]
-            if record.start - first_start <= window or (ends and record.start < max(ends)):
-                groups[-1].append(record)
-                continue
-        groups.append([record])
+        if groups and _joins(groups[-1], record, window):
+            groups[-1].append(record)
+        else:
+            groups.append([record])
     return groups
+
+
+def _joins(line: list[MedicationRecord], record: MedicationRecord, window: dt.timedelta) -> bool:
+    """Whether a record (sorted by start) belongs to the line being built: it starts within the
+    window of the line's first drug, before the line's last drug ended, or is a further
+    administration of one of the line's drugs; never after the line stopped for progression."""
+    assert record.start is not None
+    progressed = [r.end for r in line if r.stop_reason == "progression" and r.end]
+    if progressed and record.start > min(progressed):
+        return False
+    first_start = min(r.start for r in line if r.start)
+    ends = [r.end for r in line if r.end]
+    return record.start - first_start <= window or bool(ends and record.start < max(ends)) or record.drug in {r.drug for r in line}
 
 
 def current_therapy(run: MappingRun, records: list[MedicationRecord]) -> dict[str, Any] | None:

@@ -122,7 +122,7 @@ def _is_ctdna_series(run: MappingRun, entry: Entry) -> bool:
 
 
 def read_variants(run: MappingRun, variants: list[tuple[Entry, ObservationCode]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(alterations, ctdna points) of the variant Observations, oldest first."""
+    """(alterations in the record's order, ctdna points oldest first) of the variant Observations."""
     alterations: list[dict[str, Any]] = []
     points: dict[dt.date, dict[str, Any]] = {}
     absent = []
@@ -160,7 +160,6 @@ def read_variants(run: MappingRun, variants: list[tuple[Entry, ObservationCode]]
         alterations.append(alteration)
     if absent:
         run.warn("fhir_negative_findings", f"{len(absent)} variant finding(s) reported as absent (pertinent negatives); nothing to add to the case", absent)
-    alterations.sort(key=lambda a: (a.get("date") or dt.date.min, a["gene"], a["kind"]))
     return alterations, [points[day] for day in sorted(points)]
 
 
