@@ -34,6 +34,7 @@ def _write(text: str, output: Path | None) -> None:
 
 @app.command()
 def evaluate(
+    ctx: typer.Context,
     case_file: Annotated[Optional[Path], typer.Argument(metavar="CASE", help="case file, JSON or YAML (may be .gz), or a FHIR R4 Bundle")] = None,
     region: Annotated[Optional[str], typer.Option(help="US | EU | CN | JP (overrides the case)")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text | json | html | fhir")] = "text",
@@ -60,6 +61,8 @@ def evaluate(
 
     if output_format not in ("text", "json", "html", "fhir"):
         raise InputError(f"--format: '{output_format}' is not one of text, json, html, fhir")
+    if case_file is None and fhir_server is None:
+        ctx.fail("Missing argument 'CASE' (a case file or FHIR Bundle, or --fhir-server URL --patient ID).")
     kb = load_kb()
     case, mapping_warnings = read_evaluation_input(case_file, kb, fhir_server=fhir_server, patient=patient, token=fhir_token)
     if any(path is not None for path in (maf, vcf, cna, seg, ctdna)):
