@@ -18,7 +18,9 @@ from her2gc.readers.fhir import FhirVocabulary, vocabulary_from_kb
 def fhir_data() -> Path:
     found = fhir_data_dir()
     if found is None:
-        pytest.skip("FHIR IG packages not found (expected ../shared/data/fhir beside the repo, or /work/shared/data/fhir)")
+        pytest.skip(
+            "FHIR IG packages not found (expected ../shared/data/fhir beside the repo, or /work/shared/data/fhir)"
+        )
     return found
 
 

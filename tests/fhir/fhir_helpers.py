@@ -25,7 +25,14 @@ def gastric_record(patient_id: str, *resources: dict[str, Any]) -> dict[str, Any
     condition = {
         "resourceType": "Condition",
         "id": "gastric",
-        "extension": [{"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior", "valueCodeableConcept": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "8140/3"}]}}],
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+                "valueCodeableConcept": {
+                    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "8140/3"}]
+                },
+            }
+        ],
         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C16.9"}]},
         "subject": {"reference": f"Patient/{patient_id}"},
     }
@@ -38,4 +45,8 @@ def gastric_record(patient_id: str, *resources: dict[str, Any]) -> dict[str, Any
         "effectiveDateTime": "2025-01-10",
         "valueString": "3+",
     }
-    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in (patient, condition, her2, *resources)]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in (patient, condition, her2, *resources)],
+    }

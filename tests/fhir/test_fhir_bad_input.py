@@ -31,7 +31,9 @@ def test_not_a_bundle(vocab: FhirVocabulary) -> None:
 def test_malformed_element_is_named(vocab: FhirVocabulary) -> None:
     bundle = gastric_record("p1")
     bundle["entry"][2]["resource"]["effectiveDateTime"] = "2025-13-45"
-    with pytest.raises(InputError, match=r"^b.json: Observation/her2-ihc.effectiveDateTime: DateTime value string does not match"):
+    with pytest.raises(
+        InputError, match=r"^b.json: Observation/her2-ihc.effectiveDateTime: DateTime value string does not match"
+    ):
         bundle_to_case(bundle, vocab, source="b.json")
 
 
@@ -46,17 +48,34 @@ def test_another_patients_result_is_left_out(vocab: FhirVocabulary) -> None:
              "subject": {"reference": "Patient/someone-else"}, "valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA26203-2"}]}}  # fmt: skip
     mapped = bundle_to_case(gastric_record("p1", other), vocab, source="b.json")
     assert mapped.case.get("msi") is None
-    assert any("Observation/msi-other" in w.message and "not the bundle's patient" in w.message for w in mapped.warnings)
+    assert any(
+        "Observation/msi-other" in w.message and "not the bundle's patient" in w.message for w in mapped.warnings
+    )
 
 
 def test_unknown_msi_answer_is_refused(vocab: FhirVocabulary) -> None:
-    msi = {"resourceType": "Observation", "id": "msi", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "81695-9"}]}, "valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA0000-0"}]}}
-    with pytest.raises(InputError, match=r"^b.json: Observation/msi.valueCodeableConcept: http://loinc.org LA0000-0 is not one of LA26203-2"):
+    msi = {
+        "resourceType": "Observation",
+        "id": "msi",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "81695-9"}]},
+        "valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA0000-0"}]},
+    }
+    with pytest.raises(
+        InputError,
+        match=r"^b.json: Observation/msi.valueCodeableConcept: http://loinc.org LA0000-0 is not one of LA26203-2",
+    ):
         bundle_to_case(gastric_record("p1", msi), vocab, source="b.json")
 
 
 def test_unmapped_resources_are_listed(vocab: FhirVocabulary) -> None:
-    height = {"resourceType": "Observation", "id": "height", "status": "final", "code": {"coding": [{"system": "http://loinc.org", "code": "8302-2", "display": "Body height"}]}, "valueQuantity": {"value": 170}}
+    height = {
+        "resourceType": "Observation",
+        "id": "height",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8302-2", "display": "Body height"}]},
+        "valueQuantity": {"value": 170},
+    }
     messages = _messages(vocab, gastric_record("p1", height, {"resourceType": "Organization", "id": "lab"}))
     assert any("Observation/height" in m and "8302-2" in m for m in messages)
     assert any("Organization x1" in m for m in messages)
@@ -64,7 +83,11 @@ def test_unmapped_resources_are_listed(vocab: FhirVocabulary) -> None:
 
 def test_entered_in_error_is_counted(vocab: FhirVocabulary) -> None:
     bundle = gastric_record("p1")
-    wrong = copy.deepcopy(bundle["entry"][2]["resource"]) | {"id": "her2-wrong", "status": "entered-in-error", "valueString": "0"}
+    wrong = copy.deepcopy(bundle["entry"][2]["resource"]) | {
+        "id": "her2-wrong",
+        "status": "entered-in-error",
+        "valueString": "0",
+    }
     bundle["entry"].append({"resource": wrong})
     mapped = bundle_to_case(bundle, vocab, source="b.json")
     assert [t["ihc"]["score"] for t in mapped.case["her2_tests"]] == ["3+"]
@@ -90,11 +113,17 @@ def test_product_level_rxnorm_code_is_reported(vocab: FhirVocabulary) -> None:
     assert any("MedicationStatement/cis" in w.message and "309311" in w.message for w in mapped.warnings)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(noise=JSON, where=st.sampled_from(["valueString", "effectiveDateTime", "specimen", "component", "subject", "code"]))
+@given(
+    noise=JSON, where=st.sampled_from(["valueString", "effectiveDateTime", "specimen", "component", "subject", "code"])
+)
 def test_arbitrary_values_are_refused_or_mapped(noise: Any, where: str, vocab: FhirVocabulary) -> None:
     bundle = json.loads((GOLDEN / "second_line_after_trastuzumab.json").read_text(encoding="utf-8"))
     target = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")

@@ -19,10 +19,26 @@ EXAMPLE = REPO / "examples" / "her2_positive_second_line.yaml"
 
 
 def test_evaluate_a_bundle(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", str(GOLDEN / "first_line_her2_positive.json"), "--region", "US", "--format", "json", "--no-model"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(GOLDEN / "first_line_her2_positive.json"),
+                "--region",
+                "US",
+                "--format",
+                "json",
+                "--no-model",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     report = json.loads(captured.out)
-    assert report["patient_id"] == "MRN-1001" and report["recommendations"][0]["regimen_id"] == "pembrolizumab-trastuzumab-chemo"
+    assert (
+        report["patient_id"] == "MRN-1001"
+        and report["recommendations"][0]["regimen_id"] == "pembrolizumab-trastuzumab-chemo"
+    )
     assert any(w["code"] == "fhir_not_mapped" and "Practitioner" in w["message"] for w in report["warnings"])
     assert "mapped to a case; 1 warning(s)" in captured.err
 
@@ -43,7 +59,20 @@ def test_format_fhir_writes_a_bundle(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_a_bundle_in_fhir_out_carries_the_mapping_warnings(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", str(GOLDEN / "first_line_her2_positive.json"), "--region", "US", "--format", "fhir", "--no-model"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(GOLDEN / "first_line_her2_positive.json"),
+                "--region",
+                "US",
+                "--format",
+                "fhir",
+                "--no-model",
+            ]
+        )
+        == 0
+    )
     bundle = json.loads(capsys.readouterr().out)
     notes = [e["valueAnnotation"]["text"] for e in bundle["entry"][0]["resource"].get("extension", [])]
     assert any("Practitioner" in note for note in notes)
@@ -51,7 +80,10 @@ def test_a_bundle_in_fhir_out_carries_the_mapping_warnings(capsys: pytest.Captur
 
 def test_fhir_import_writes_a_reviewable_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "case.yaml"
-    assert main(["fhir", "import", str(GOLDEN / "second_line_after_trastuzumab.json"), "-o", str(out), "--region", "us"]) == 0
+    assert (
+        main(["fhir", "import", str(GOLDEN / "second_line_after_trastuzumab.json"), "-o", str(out), "--region", "us"])
+        == 0
+    )
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# her2gc case mapped from the FHIR record")
     assert "# warning: her2_tests[1].setting: post_progression" in text
@@ -65,9 +97,15 @@ def test_fhir_import_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     assert "patient_id: MRN-1003" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("name", "fragment"), [("refuse_not_gastric", "C18.7"), ("refuse_no_her2_result", "no HER2 result"), ("refuse_unknown_code", "HER2-POS")])
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [("refuse_not_gastric", "C18.7"), ("refuse_no_her2_result", "no HER2 result"), ("refuse_unknown_code", "HER2-POS")],
+)
 def test_refusals_are_one_line_exit_2(name: str, fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["evaluate", str(GOLDEN / f"{name}.json"), "--region", "US"], ["fhir", "import", str(GOLDEN / f"{name}.json")]):
+    for argv in (
+        ["evaluate", str(GOLDEN / f"{name}.json"), "--region", "US"],
+        ["fhir", "import", str(GOLDEN / f"{name}.json")],
+    ):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and fragment in err and "Traceback" not in err

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
+from fhir_helpers import IG_PACKAGES, gastric_record
 
 from her2gc.errors import InputError
 from her2gc.readers.fhir import bundle_to_case
 from her2gc.readers.fhir_bundle import FhirVocabulary
-
-from fhir_helpers import IG_PACKAGES, gastric_record
 
 
 def _example(fhir_data: Path, package: str, name: str) -> dict[str, Any]:
@@ -70,7 +69,9 @@ def test_her2_immune_stain_example_states_presence_only(fhir_data: Path, vocab: 
     """HER2byImmuneStainExample states LOINC 18474-7 = LA9633-4 'Present' (gene HGNC:3430): no
     0/1+/2+/3+ score, so it adds no HER2 test, and the report says so."""
     case, warnings = _mapped(vocab, _example(fhir_data, GR, "Observation-HER2byImmuneStainExample.json"))
-    assert case["her2_tests"] == [{"date": case["her2_tests"][0]["date"], "ihc": {"score": "3+"}, "specimen": "biopsy"}]  # the record's own test only
+    assert case["her2_tests"] == [
+        {"date": case["her2_tests"][0]["date"], "ihc": {"score": "3+"}, "specimen": "biopsy"}
+    ]  # the record's own test only
     assert any("HER2byImmuneStainExample" in w and "'Present'" in w and "not a score" in w for w in warnings)
 
 
@@ -96,7 +97,16 @@ def test_mcode_ecog_example(fhir_data: Path, vocab: FhirVocabulary) -> None:
 def test_variant_example_maps_to_an_alteration(fhir_data: Path, vocab: FhirVocabulary) -> None:
     """EGFR-L858R-var: gene HGNC:3236, protein NP_005219.2:p.Leu858Arg, allele frequency 0.066."""
     case, _ = _mapped(vocab, _example(fhir_data, GR, "Observation-EGFR-L858R-var.json"))
-    assert case["alterations"] == [{"gene": "EGFR", "kind": "mut", "source": "tissue", "protein_change": "p.L858R", "vaf": 0.066, "date": case["alterations"][0]["date"]}]
+    assert case["alterations"] == [
+        {
+            "gene": "EGFR",
+            "kind": "mut",
+            "source": "tissue",
+            "protein_change": "p.L858R",
+            "vaf": 0.066,
+            "date": case["alterations"][0]["date"],
+        }
+    ]
 
 
 def test_breast_cancer_bundle_is_refused(fhir_data: Path, vocab: FhirVocabulary) -> None:
@@ -108,7 +118,11 @@ def test_breast_cancer_bundle_is_refused(fhir_data: Path, vocab: FhirVocabulary)
     assert "353431000119107" in message and "not a gastric, GEJ or oesophageal cancer" in message
 
 
-@pytest.mark.parametrize("name", ["Bundle-bundle-oncologyexamples-r4.json", "Bundle-bundle-oncology-report-example.json"])
-def test_oncology_bundles_without_a_cancer_condition_are_refused(fhir_data: Path, vocab: FhirVocabulary, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["Bundle-bundle-oncologyexamples-r4.json", "Bundle-bundle-oncology-report-example.json"]
+)
+def test_oncology_bundles_without_a_cancer_condition_are_refused(
+    fhir_data: Path, vocab: FhirVocabulary, name: str
+) -> None:
     with pytest.raises(InputError, match="no primary cancer Condition"):
         bundle_to_case(_example(fhir_data, GR, name), vocab, source=name)

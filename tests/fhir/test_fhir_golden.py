@@ -5,7 +5,6 @@ source text for each expectation (never a value copied from running the code).""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +34,9 @@ def _load(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def test_the_golden_set_is_whole() -> None:
     """First line HER2-positive, second line after trastuzumab, HER2-low, resistance with variants, and refusals."""
-    assert {"first_line_her2_positive", "second_line_after_trastuzumab", "her2_low", "resistance_variants"} <= set(NAMES)
+    assert {"first_line_her2_positive", "second_line_after_trastuzumab", "her2_low", "resistance_variants"} <= set(
+        NAMES
+    )
     assert {"refuse_not_gastric", "refuse_no_her2_result", "refuse_unknown_code"} <= set(NAMES)
 
 

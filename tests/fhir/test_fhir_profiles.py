@@ -28,7 +28,11 @@ GR_EXAMPLES = [
     "Observation-EGFR-L858R-therapuDrug1.json", "Observation-TxImp01.json", "Observation-ROS1-Fusion-therapuDrug.json",
     "DiagnosticReport-somaticReport.json", "DiagnosticReport-GenomicReportExample01.json",
 ]  # fmt: skip
-CASES = [REPO / "examples" / "her2_positive_second_line.yaml", REPO / "tests" / "cases" / "molecular" / "met_amplification.yaml", REPO / "tests" / "cases" / "core" / "her2_raw_resection_weak_basolateral.yaml"]
+CASES = [
+    REPO / "examples" / "her2_positive_second_line.yaml",
+    REPO / "tests" / "cases" / "molecular" / "met_amplification.yaml",
+    REPO / "tests" / "cases" / "core" / "her2_raw_resection_weak_basolateral.yaml",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +40,18 @@ def validator(fhir_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     from pyfhircheck import Validator
     from pyfhircheck.config import ValidatorConfig
 
-    packages = [str(fhir_data / name / "package") for name in ("hl7.fhir.uv.genomics-reporting-3.0.0", "hl7.fhir.us.mcode-4.0.0")]
-    config = ValidatorConfig.load_dict({"fhirVersion": "4.0.1", "localPackagePaths": packages, "terminology": {"mode": "off"}, "evidenceOutputDir": str(tmp_path_factory.mktemp("evidence"))})
+    packages = [
+        str(fhir_data / name / "package")
+        for name in ("hl7.fhir.uv.genomics-reporting-3.0.0", "hl7.fhir.us.mcode-4.0.0")
+    ]
+    config = ValidatorConfig.load_dict(
+        {
+            "fhirVersion": "4.0.1",
+            "localPackagePaths": packages,
+            "terminology": {"mode": "off"},
+            "evidenceOutputDir": str(tmp_path_factory.mktemp("evidence")),
+        }
+    )
     return Validator(config)
 
 
@@ -49,12 +63,21 @@ def _errors(validator: Any, resource: dict[str, Any]) -> set[tuple[str | None, s
 def baseline(validator: Any, fhir_data: Path) -> set[tuple[str | None, str, str]]:
     found: set[tuple[str | None, str, str]] = set()
     for name in GR_EXAMPLES:
-        found |= _errors(validator, json.loads((fhir_data / "hl7.fhir.uv.genomics-reporting-3.0.0" / "package" / "example" / name).read_text(encoding="utf-8")))
+        found |= _errors(
+            validator,
+            json.loads(
+                (fhir_data / "hl7.fhir.uv.genomics-reporting-3.0.0" / "package" / "example" / name).read_text(
+                    encoding="utf-8"
+                )
+            ),
+        )
     return found
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_no_profile_error_beyond_the_baseline(path: Path, validator: Any, baseline: set[Any], kb: Any, codes: FhirCodes) -> None:
+def test_no_profile_error_beyond_the_baseline(
+    path: Path, validator: Any, baseline: set[Any], kb: Any, codes: FhirCodes
+) -> None:
     _, text = render(her2gc.read_case(path), kb, codes)
     new: list[str] = []
     for entry in json.loads(text)["entry"]:
@@ -78,4 +101,10 @@ def test_the_baseline_is_the_checkers_not_ours(baseline: set[Any]) -> None:
     """The IG's own examples are valid by the IG's publisher; what pyfhircheck reports on them is
     its own limitation, recorded here so that a new pyfhircheck release shows up as a change."""
     codes_seen = {code for _, code, _ in baseline}
-    assert codes_seen <= {"profile.slice.cardinality.min", "profile.slice.cardinality.max", "profile.pattern", "profile.element.invariant.ext-1", "extension.unknown"}
+    assert codes_seen <= {
+        "profile.slice.cardinality.min",
+        "profile.slice.cardinality.max",
+        "profile.pattern",
+        "profile.element.invariant.ext-1",
+        "extension.unknown",
+    }

@@ -19,7 +19,11 @@ from fhirpathpy.models import models
 import her2gc
 from her2gc.kb.schema_fhir import FhirCodes
 
-CASES = [REPO / "examples" / "her2_positive_second_line.yaml", REPO / "tests" / "cases" / "core" / "line1_us_cps5.yaml", REPO / "tests" / "cases" / "molecular" / "met_amplification.yaml"]
+CASES = [
+    REPO / "examples" / "her2_positive_second_line.yaml",
+    REPO / "tests" / "cases" / "core" / "line1_us_cps5.yaml",
+    REPO / "tests" / "cases" / "molecular" / "met_amplification.yaml",
+]
 GR = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/"
 
 
@@ -43,23 +47,36 @@ def test_parses_as_r4_collection(rendered: Any) -> None:
 
 def test_claims_only_ig_profiles_it_holds(rendered: Any, fhir_data: Path) -> None:
     _, bundle, _ = rendered
-    published = {json.loads(p.read_text(encoding="utf-8"))["url"] for p in (fhir_data / "hl7.fhir.uv.genomics-reporting-3.0.0" / "package").glob("StructureDefinition-*.json")}
+    published = {
+        json.loads(p.read_text(encoding="utf-8"))["url"]
+        for p in (fhir_data / "hl7.fhir.uv.genomics-reporting-3.0.0" / "package").glob("StructureDefinition-*.json")
+    }
     claimed = set(_path(bundle, "Bundle.entry.resource.meta.profile"))
     assert {GR + "genomic-report", GR + "molecular-biomarker", GR + "therapeutic-implication"} <= claimed
-    assert claimed <= {GR + p for p in ("genomic-report", "molecular-biomarker", "variant", "therapeutic-implication")} & published
+    assert (
+        claimed
+        <= {GR + p for p in ("genomic-report", "molecular-biomarker", "variant", "therapeutic-implication")} & published
+    )
 
 
 def test_profiles_fixed_elements(rendered: Any) -> None:
     _, bundle, _ = rendered
     report = _path(bundle, "Bundle.entry.resource.ofType(DiagnosticReport)")[0]
     assert report["code"]["coding"][0] == {"system": "http://loinc.org", "code": "51969-4"}
-    assert ("http://terminology.hl7.org/CodeSystem/v2-0074", "GE") in [(c["system"], c["code"]) for cat in report["category"] for c in cat["coding"]]
+    assert ("http://terminology.hl7.org/CodeSystem/v2-0074", "GE") in [
+        (c["system"], c["code"]) for cat in report["category"] for c in cat["coding"]
+    ]
     for entry in bundle["entry"]:
         resource = entry["resource"]
         profiles = resource.get("meta", {}).get("profile", [])
-        categories = {(c["system"].rsplit("/", 1)[-1], c["code"]) for cat in resource.get("category", []) for c in cat["coding"]}
+        categories = {
+            (c["system"].rsplit("/", 1)[-1], c["code"]) for cat in resource.get("category", []) for c in cat["coding"]
+        }
         if GR + "variant" in profiles:
-            assert resource["code"]["coding"][0]["code"] == "69548-6" and {("observation-category", "laboratory"), ("v2-0074", "GE")} <= categories
+            assert (
+                resource["code"]["coding"][0]["code"] == "69548-6"
+                and {("observation-category", "laboratory"), ("v2-0074", "GE")} <= categories
+            )
         if GR + "molecular-biomarker" in profiles:
             assert {("observation-category", "laboratory"), ("tbd-codes-cs", "biomarker-category")} <= categories
         if GR + "therapeutic-implication" in profiles:
@@ -69,22 +86,36 @@ def test_profiles_fixed_elements(rendered: Any) -> None:
 
 def test_one_implication_per_offered_option(rendered: Any) -> None:
     report, bundle, _ = rendered
-    implications = [e["resource"] for e in bundle["entry"] if GR + "therapeutic-implication" in e["resource"].get("meta", {}).get("profile", [])]
+    implications = [
+        e["resource"]
+        for e in bundle["entry"]
+        if GR + "therapeutic-implication" in e["resource"].get("meta", {}).get("profile", [])
+    ]
     assert len(implications) == len(report.recommendations)
     for option, implication in zip(report.recommendations, implications):
-        medications = [c["valueCodeableConcept"]["text"] for c in implication["component"] if c["code"]["coding"][0]["code"] == "51963-7"]
+        medications = [
+            c["valueCodeableConcept"]["text"]
+            for c in implication["component"]
+            if c["code"]["coding"][0]["code"] == "51963-7"
+        ]
         assert medications == option.drugs
-        levels = [c["valueCodeableConcept"]["text"] for c in implication["component"] if c["code"]["coding"][0]["code"] == "93044-6"]
+        levels = [
+            c["valueCodeableConcept"]["text"]
+            for c in implication["component"]
+            if c["code"]["coding"][0]["code"] == "93044-6"
+        ]
         assert levels and option.evidence.escat in levels[0]
 
 
 def test_derived_from_points_at_findings_in_the_bundle(rendered: Any) -> None:
-    report, bundle, _ = rendered
+    _, bundle, _ = rendered
     urls = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
     her2 = [u for u, r in urls.items() if r.get("code", {}).get("coding", [{}])[0].get("code") == "48676-1"]
     for reference in _path(bundle, "Bundle.entry.resource.ofType(Observation).derivedFrom.reference"):
         assert reference in urls and urls[reference]["resourceType"] == "Observation"
-    for implication in _path(bundle, "Bundle.entry.resource.ofType(Observation).where(code.coding.code = 'therapeutic-implication')"):
+    for implication in _path(
+        bundle, "Bundle.entry.resource.ofType(Observation).where(code.coding.code = 'therapeutic-implication')"
+    ):
         assert implication["derivedFrom"][0]["reference"] == her2[0]
 
 

@@ -37,7 +37,9 @@ def _venv() -> Path:
         return executable
     try:
         subprocess.run([sys.executable, "-m", "venv", str(cache)], check=True, capture_output=True, timeout=120)
-        subprocess.run([str(cache / "bin" / "pip"), "install", "-q", SEKMET], check=True, capture_output=True, timeout=900)
+        subprocess.run(
+            [str(cache / "bin" / "pip"), "install", "-q", SEKMET], check=True, capture_output=True, timeout=900
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         pytest.skip(f"cannot install {SEKMET} into {cache}: {exc}")
     return executable
@@ -58,7 +60,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = f"base_url: {base}\nhost: 127.0.0.1\nport: {port}\ndata_dir: {folder / 'data'}\nserver_auth: {{types: [bearer], tokens: [{TOKEN}]}}\nsimulator: {{enabled: false}}\nvalidation: {{inbound: warn}}\nlog_inbound: false\n"
     (folder / "settings.yaml").write_text(settings, encoding="utf-8")
     log = (folder / "server.log").open("w")
-    process = subprocess.Popen([str(executable), "serve", "--config", str(folder / "settings.yaml")], cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(executable), "serve", "--config", str(folder / "settings.yaml")],
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(120):
             try:
@@ -71,8 +78,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/fhir+json"}
         for name in PATIENTS:
             bundle = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
-            entries = [{"resource": e["resource"], "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"}} for e in bundle["entry"]]
-            answer = httpx.post(base, json={"resourceType": "Bundle", "type": "transaction", "entry": entries}, headers=headers, timeout=60)
+            entries = [
+                {
+                    "resource": e["resource"],
+                    "request": {"method": "PUT", "url": f"{e['resource']['resourceType']}/{e['resource']['id']}"},
+                }
+                for e in bundle["entry"]
+            ]
+            answer = httpx.post(
+                base,
+                json={"resourceType": "Bundle", "type": "transaction", "entry": entries},
+                headers=headers,
+                timeout=60,
+            )
             assert answer.status_code == 200, answer.text[:300]
         yield base
     finally:
@@ -85,13 +103,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("name", sorted(PATIENTS))
-def test_fetched_record_maps_like_the_file(name: str, server: str, vocab: FhirVocabulary, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fetched_record_maps_like_the_file(
+    name: str, server: str, vocab: FhirVocabulary, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(fhir_server, "PAGE_SIZE", 2)  # several pages per search: the next links are followed
     fetched = fhir_server.fetch_patient_bundle(server, PATIENTS[name], token=TOKEN)
     from_file = bundle_to_case(json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8")), vocab, source="file")
     from_server = bundle_to_case(fetched, vocab, source="server")
     assert from_server.case == from_file.case
-    assert {e["resource"]["resourceType"] for e in fetched["entry"]} >= {"Patient", "Condition", "Observation", "Specimen", "MedicationAdministration"}
+    assert {e["resource"]["resourceType"] for e in fetched["entry"]} >= {
+        "Patient",
+        "Condition",
+        "Observation",
+        "Specimen",
+        "MedicationAdministration",
+    }
 
 
 def test_the_token_is_required(server: str) -> None:
@@ -105,7 +131,22 @@ def test_unknown_patient(server: str) -> None:
 
 
 def test_evaluate_from_the_server(server: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["evaluate", "--fhir-server", server, "--patient", "p-second-line", "--fhir-token", TOKEN, "--region", "US", "--format", "json", "--no-model"])
+    code = main(
+        [
+            "evaluate",
+            "--fhir-server",
+            server,
+            "--patient",
+            "p-second-line",
+            "--fhir-token",
+            TOKEN,
+            "--region",
+            "US",
+            "--format",
+            "json",
+            "--no-model",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     report: dict[str, Any] = json.loads(captured.out)
@@ -114,6 +155,8 @@ def test_evaluate_from_the_server(server: str, capsys: pytest.CaptureFixture[str
 
 
 def test_unreachable_server_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["evaluate", "--fhir-server", f"http://127.0.0.1:{_free_port()}/fhir", "--patient", "p1", "--region", "US"])
+    code = main(
+        ["evaluate", "--fhir-server", f"http://127.0.0.1:{_free_port()}/fhir", "--patient", "p1", "--region", "US"]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "cannot reach the FHIR server" in err

@@ -69,7 +69,9 @@ class Code(_Entry):
 
 
 class SourcedCode(Code):
-    confirmed: bool = Field(default=True, description="false where the code was not checked against the terminology's own release")
+    confirmed: bool = Field(
+        default=True, description="false where the code was not checked against the terminology's own release"
+    )
     note: str | None = None
     sources: list[str] = Field(min_length=1)
 
@@ -107,7 +109,9 @@ class CancerCodes(_Entry):
     morphology: list[MorphologyCode]
     secondary: list[CancerCode] = Field(description="codes of secondary (metastatic) cancer")
     oncotree: dict[Literal["stomach", "gej", "oesophagus"], str]
-    written: dict[Literal["stomach", "gej", "oesophagus"], dict[Literal["icd10", "icdo3"], str]] = Field(description="the codes the writer uses for each site")
+    written: dict[Literal["stomach", "gej", "oesophagus"], dict[Literal["icd10", "icdo3"], str]] = Field(
+        description="the codes the writer uses for each site"
+    )
 
 
 class SpecimenCode(SourcedCode):
@@ -118,7 +122,10 @@ class MedicationCode(_Entry):
     drug: str = Field(description="lower-case INN, an id of drugs.yaml")
     rxnorm: list[str] = Field(default_factory=list, description="RxNorm ingredient (IN) codes")
     atc: list[str] = Field(default_factory=list)
-    names: list[str] = Field(default_factory=list, description="ingredient names as terminologies print them (matched case- and space-folded)")
+    names: list[str] = Field(
+        default_factory=list,
+        description="ingredient names as terminologies print them (matched case- and space-folded)",
+    )
     confirmed: bool = True
     note: str | None = None
     sources: list[str] = Field(min_length=1)
@@ -152,7 +159,9 @@ class CopyNumberCall(_Entry):
 class LineGrouping(_Entry):
     """How medication records become lines of therapy when no line number is recorded."""
 
-    same_line_within_days: int = Field(ge=0, description="drugs starting within this many days of a line's first drug join it")
+    same_line_within_days: int = Field(
+        ge=0, description="drugs starting within this many days of a line's first drug join it"
+    )
     sources: list[str] = Field(min_length=1)
 
 
@@ -179,7 +188,9 @@ class FhirCodes(_Entry):
     components: dict[str, Code] = Field(description="component and category codes by role")
     observations: list[ObservationCode]
     answers: list[AnswerCode]
-    ihc_score_text: dict[str, Literal["0", "1+", "2+", "3+"]] = Field(description="spellings of a HER2 IHC score sent as text")
+    ihc_score_text: dict[str, Literal["0", "1+", "2+", "3+"]] = Field(
+        description="spellings of a HER2 IHC score sent as text"
+    )
     cancer: CancerCodes
     specimens: list[SpecimenCode]
     comorbidities: list[ComorbidityCode]
@@ -196,8 +207,15 @@ class FhirCodes(_Entry):
 
     @model_validator(mode="after")
     def _systems_known(self) -> "FhirCodes":
-        named = [c.system for c in self.observations] + [c.system for c in self.answers] + [c.system for c in self.specimens]
-        named += [c.system for c in (*self.cancer.disorders, *self.cancer.topography, *self.cancer.morphology, *self.cancer.secondary)]
+        named = (
+            [c.system for c in self.observations]
+            + [c.system for c in self.answers]
+            + [c.system for c in self.specimens]
+        )
+        named += [
+            c.system
+            for c in (*self.cancer.disorders, *self.cancer.topography, *self.cancer.morphology, *self.cancer.secondary)
+        ]
         named += [c.system for c in (*self.stop_reasons, *self.adverse_events, *self.comorbidities, *self.change_types)]
         named += [c.system for c in self.components.values()]
         unknown = sorted({name for name in named if name not in self.systems})
@@ -241,7 +259,8 @@ class FhirCodes(_Entry):
         """The code written for a case value: the first confirmed answer, else the first."""
         candidates = [a for a in self.answers if a.field == field and a.value == value]
         confirmed = [a for a in candidates if a.confirmed]
-        return (confirmed or candidates or [None])[0]
+        chosen = confirmed or candidates
+        return chosen[0] if chosen else None
 
     @functools.cached_property
     def medication_index(self) -> dict[tuple[str, str], MedicationCode]:

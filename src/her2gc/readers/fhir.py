@@ -19,16 +19,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from her2gc.errors import InputError
 from her2gc.kb.schema_fhir import CancerCode, FhirCodes, MorphologyCode
-from her2gc.readers.fhir_bundle import Entry, FhirVocabulary, MappingRun, clip, coded, concept_text, describe, extension_value, fold_name, index_bundle
+from her2gc.readers.fhir_bundle import (
+    Entry,
+    FhirVocabulary,
+    MappingRun,
+    clip,
+    coded,
+    concept_text,
+    describe,
+    extension_value,
+    fold_name,
+    index_bundle,
+)
 from her2gc.readers.fhir_events import read_adverse_events, read_comorbidities
+from her2gc.readers.fhir_her2 import her2_specimen, her2_test
 from her2gc.readers.fhir_medications import current_therapy, read_medications, treatment_lines
-from her2gc.readers.fhir_observations import her2_specimen, her2_test, read_observations
+from her2gc.readers.fhir_observations import read_observations
 from her2gc.readers.fhir_variants import read_ncrna, read_variants
 
 if TYPE_CHECKING:
@@ -79,16 +90,31 @@ def _patient(run: MappingRun) -> tuple[Entry, str]:
     if not patients:
         raise InputError(f"{run.index.source}: Bundle.entry: no Patient resource; a case is one patient's record")
     if len(patients) > 1:
-        raise InputError(f"{run.index.source}: Bundle.entry: {len(patients)} Patient resources ({', '.join(p.label for p in patients[:3])}); a case is one patient's record")
+        raise InputError(
+            f"{run.index.source}: Bundle.entry: {len(patients)} Patient resources ({', '.join(p.label for p in patients[:3])}); a case is one patient's record"
+        )
     entry = patients[0]
     run.use(entry)
-    identifiers = [i for i in entry.resource.get("identifier") or [] if isinstance(i, dict) and isinstance(i.get("value"), str) and i["value"]]
-    record_number = [i for i in identifiers if any(c.get("code") == "MR" for c in (i.get("type") or {}).get("coding", []))]
-    samples = [i for i in identifiers if any(c.get("code") == "sample-id" and run.codes.system_name(c.get("system")) == "local" for c in (i.get("type") or {}).get("coding", []))]
+    identifiers = [
+        i
+        for i in entry.resource.get("identifier") or []
+        if isinstance(i, dict) and isinstance(i.get("value"), str) and i["value"]
+    ]
+    record_number = [
+        i for i in identifiers if any(c.get("code") == "MR" for c in (i.get("type") or {}).get("coding", []))
+    ]
+    samples = [
+        i
+        for i in identifiers
+        if any(
+            c.get("code") == "sample-id" and run.codes.system_name(c.get("system")) == "local"
+            for c in (i.get("type") or {}).get("coding", [])
+        )
+    ]
     identifiers = [i for i in identifiers if i not in samples]
     run.sample_ids = [i["value"] for i in samples]
-    chosen = (record_number or identifiers or [None])[0]
-    patient_id = chosen["value"] if chosen else entry.resource.get("id")
+    candidates = record_number or identifiers
+    patient_id = candidates[0]["value"] if candidates else entry.resource.get("id")
     if not isinstance(patient_id, str) or not patient_id:
         raise InputError(f"{run.where(entry, 'identifier')}: the Patient has neither an identifier nor an id")
     return entry, patient_id
@@ -104,7 +130,9 @@ def _match(codes: FhirCodes, table: list[CancerCode], concept: object) -> Cancer
         for candidate in table:
             if candidate.system != name:
                 continue
-            hit = code == candidate.code or (candidate.match == "prefix" and code.upper().startswith(candidate.code.upper()))
+            hit = code == candidate.code or (
+                candidate.match == "prefix" and code.upper().startswith(candidate.code.upper())
+            )
             if hit and (best is None or len(candidate.code) > len(best.code)):
                 best = candidate
     return best
@@ -115,12 +143,19 @@ def _morphology(run: MappingRun, entry: Entry) -> tuple[MorphologyCode | None, o
     if found is None:
         return None, None
     concept = found[1]
-    matches = [m for name, code, _ in coded(run.codes, concept) for m in run.codes.cancer.morphology if m.system == name and m.code == code]
+    matches = [
+        m
+        for name, code, _ in coded(run.codes, concept)
+        for m in run.codes.cancer.morphology
+        if m.system == name and m.code == code
+    ]
     if matches:
         # A non-adenocarcinoma coding decides (it is refused); among adenocarcinoma codings the one naming a Lauren type.
         matches.sort(key=lambda m: (m.adenocarcinoma, m.lauren is None))
         return matches[0], concept
-    raise InputError(f"{run.where(entry, 'extension[histology-morphology-behavior]')}: {describe(concept)} is not a morphology the code tables know (ICD-O-3, e.g. 8140/3 adenocarcinoma)")
+    raise InputError(
+        f"{run.where(entry, 'extension[histology-morphology-behavior]')}: {describe(concept)} is not a morphology the code tables know (ICD-O-3, e.g. 8140/3 adenocarcinoma)"
+    )
 
 
 def _profiles(entry: Entry) -> set[str]:
@@ -132,17 +167,36 @@ def _tumour(run: MappingRun, entry: Entry) -> dict[str, Any]:
     codes = run.codes
     concept = entry.resource.get("code")
     disorder = _match(codes, codes.cancer.disorders, concept)
-    topography = next((m for m in (_match(codes, codes.cancer.topography, s) for s in entry.resource.get("bodySite") or []) if m), None)
+    topography = next(
+        (m for m in (_match(codes, codes.cancer.topography, s) for s in entry.resource.get("bodySite") or []) if m),
+        None,
+    )
     if disorder is not None and disorder.site == "other":
-        raise InputError(f"{run.where(entry, 'code')}: {describe(concept)} is not a gastric, GEJ or oesophageal cancer; her2gc serves gastric, GEJ and oesophageal adenocarcinoma only")
-    site = topography.site if topography is not None and (disorder is None or disorder.site == "stomach") else disorder.site if disorder else None
+        raise InputError(
+            f"{run.where(entry, 'code')}: {describe(concept)} is not a gastric, GEJ or oesophageal cancer; her2gc serves gastric, GEJ and oesophageal adenocarcinoma only"
+        )
+    site = (
+        topography.site
+        if topography is not None and (disorder is None or disorder.site == "stomach")
+        else disorder.site
+        if disorder
+        else None
+    )
     if site is None or site == "other":
-        raise InputError(f"{run.where(entry, 'code')}: {describe(concept)} is not recognised as a gastric, GEJ or oesophageal cancer (SNOMED CT, ICD-10 C15/C16 or ICD-O-3 C15/C16 codes)")
+        raise InputError(
+            f"{run.where(entry, 'code')}: {describe(concept)} is not recognised as a gastric, GEJ or oesophageal cancer (SNOMED CT, ICD-10 C15/C16 or ICD-O-3 C15/C16 codes)"
+        )
     morphology, morphology_concept = _morphology(run, entry)
     if morphology is not None and not morphology.adenocarcinoma:
-        raise InputError(f"{run.where(entry, 'extension[histology-morphology-behavior]')}: {describe(morphology_concept)} ({morphology.histology}) is not an adenocarcinoma; her2gc serves adenocarcinoma only")
+        raise InputError(
+            f"{run.where(entry, 'extension[histology-morphology-behavior]')}: {describe(morphology_concept)} ({morphology.histology}) is not an adenocarcinoma; her2gc serves adenocarcinoma only"
+        )
     histology = morphology.histology if morphology else disorder.histology if disorder else None
-    stated = concept_text(morphology_concept) if morphology is not None and morphology.histology == "adenocarcinoma" else None
+    stated = (
+        concept_text(morphology_concept)
+        if morphology is not None and morphology.histology == "adenocarcinoma"
+        else None
+    )
     if stated and "adenocarcinoma" in stated.lower():
         histology = stated.strip().lower()  # the pathologist's words ("mucinous adenocarcinoma") over "NOS"
     if histology is None:
@@ -152,7 +206,11 @@ def _tumour(run: MappingRun, entry: Entry) -> dict[str, Any]:
         )
     for item in (disorder, morphology):
         if item is not None and not item.confirmed:
-            run.warn("fhir_unconfirmed_code", f"{entry.label}: {item.system} {item.code} read as {item.display}; the code was not checked against the terminology's release", [entry.label])
+            run.warn(
+                "fhir_unconfirmed_code",
+                f"{entry.label}: {item.system} {item.code} read as {item.display}; the code was not checked against the terminology's release",
+                [entry.label],
+            )
     tumour: dict[str, Any] = {"site": site, "histology": histology}
     if morphology is not None and morphology.lauren:
         tumour["lauren"] = morphology.lauren
@@ -175,9 +233,14 @@ def _cancer_conditions(run: MappingRun) -> tuple[list[Entry], list[Entry], list[
         verification = {c.get("code") for c in (entry.resource.get("verificationStatus") or {}).get("coding", [])}
         profiles = _profiles(entry)
         concept = entry.resource.get("code")
-        if profiles & set(codes.cancer.secondary_profiles) or _match(codes, codes.cancer.secondary, concept) is not None:
+        if (
+            profiles & set(codes.cancer.secondary_profiles)
+            or _match(codes, codes.cancer.secondary, concept) is not None
+        ):
             bucket = secondary
-        elif profiles & set(codes.cancer.primary_profiles) or _match(codes, codes.cancer.disorders, concept) is not None:
+        elif (
+            profiles & set(codes.cancer.primary_profiles) or _match(codes, codes.cancer.disorders, concept) is not None
+        ):
             bucket = primary
         else:
             other.append(entry)
@@ -209,9 +272,15 @@ def _primary_tumour(run: MappingRun) -> tuple[dict[str, Any], list[Entry]]:
     entry, tumour = served[0]
     for other_entry, other_tumour in served[1:]:
         if other_tumour["site"] != tumour["site"]:
-            raise InputError(f"{run.index.source}: {entry.label} and {other_entry.label}: two primary cancers ({tumour['site']}, {other_tumour['site']}); keep the one to decide for")
+            raise InputError(
+                f"{run.index.source}: {entry.label} and {other_entry.label}: two primary cancers ({tumour['site']}, {other_tumour['site']}); keep the one to decide for"
+            )
     for refusal in refusals:
-        run.warn("fhir_other_cancer", f"another cancer is recorded and not evaluated: {refusal.one_line().split(': ', 1)[-1]}", [])
+        run.warn(
+            "fhir_other_cancer",
+            f"another cancer is recorded and not evaluated: {refusal.one_line().split(': ', 1)[-1]}",
+            [],
+        )
     if secondary and "metastatic" not in tumour:
         tumour["metastatic"] = True
     return tumour, other
@@ -222,7 +291,9 @@ def _primary_tumour(run: MappingRun) -> tuple[dict[str, Any], list[Entry]]:
 
 def _derive_settings(run: MappingRun, tests: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
     """A HER2 test taken after a line stopped for progression is a post-progression test (FACTS: re-testing after progression)."""
-    progressions = [(line["line"], line["end"]) for line in lines if line.get("stop_reason") == "progression" and line.get("end")]
+    progressions = [
+        (line["line"], line["end"]) for line in lines if line.get("stop_reason") == "progression" and line.get("end")
+    ]
     for index, test in enumerate(tests):
         if "setting" in test or test.get("date") is None:
             continue
@@ -230,7 +301,11 @@ def _derive_settings(run: MappingRun, tests: list[dict[str, Any]], lines: list[d
         if after:
             number, end = after[-1]
             test["setting"] = "post_progression"
-            run.warn("fhir_derived", f"her2_tests[{index}].setting: post_progression (specimen of {test['date']}, after line {number} stopped for progression on {end})", [f"her2_tests[{index}].setting"])
+            run.warn(
+                "fhir_derived",
+                f"her2_tests[{index}].setting: post_progression (specimen of {test['date']}, after line {number} stopped for progression on {end})",
+                [f"her2_tests[{index}].setting"],
+            )
 
 
 def _oldest_first(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -245,7 +320,14 @@ def _oldest_first(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _single_values(findings: Any) -> dict[str, Any]:
     values = {kind: held[2] for kind, held in findings.latest.items()}
     data: dict[str, Any] = {}
-    for kind, key in (("pdl1", "pdl1"), ("pdl1_cps", "pdl1"), ("msi", "msi"), ("ecog", "ecog"), ("cldn18_2", "cldn18_2"), ("tumour_fraction", "tumour_fraction")):
+    for kind, key in (
+        ("pdl1", "pdl1"),
+        ("pdl1_cps", "pdl1"),
+        ("msi", "msi"),
+        ("ecog", "ecog"),
+        ("cldn18_2", "cldn18_2"),
+        ("tumour_fraction", "tumour_fraction"),
+    ):
         if kind in values:
             data[key] = values[kind]
     return data
@@ -257,13 +339,25 @@ def _report_unused(run: MappingRun, others: list[Entry]) -> None:
     if observations:
         listed = "; ".join(f"{e.label} ({describe(e.resource.get('code'))})" for e in observations[:5])
         more = f"; and {len(observations) - 5} more" if len(observations) > 5 else ""
-        run.warn("fhir_not_mapped", f"{len(observations)} Observation/Condition resource(s) with codes the mapping does not read: {clip(listed, 400)}{more}", [e.label for e in observations])
+        run.warn(
+            "fhir_not_mapped",
+            f"{len(observations)} Observation/Condition resource(s) with codes the mapping does not read: {clip(listed, 400)}{more}",
+            [e.label for e in observations],
+        )
     rest = Counter(e.resource_type for e in unused if e.resource_type not in ("Observation", "Condition"))
     if rest:
         counts = ", ".join(f"{rtype} x{count}" for rtype, count in sorted(rest.items()))
-        run.warn("fhir_not_mapped", f"resources not used for the case: {counts}", [e.label for e in unused if e.resource_type not in ("Observation", "Condition")])
+        run.warn(
+            "fhir_not_mapped",
+            f"resources not used for the case: {counts}",
+            [e.label for e in unused if e.resource_type not in ("Observation", "Condition")],
+        )
     if run.ignored_in_error:
-        run.warn("fhir_entered_in_error", f"{len(run.ignored_in_error)} resource(s) marked entered-in-error, cancelled or refuted were ignored", list(run.ignored_in_error))
+        run.warn(
+            "fhir_entered_in_error",
+            f"{len(run.ignored_in_error)} resource(s) marked entered-in-error, cancelled or refuted were ignored",
+            list(run.ignored_in_error),
+        )
 
 
 def bundle_to_case(bundle: object, vocab: FhirVocabulary, *, source: str = "bundle") -> FhirImport:
@@ -292,7 +386,12 @@ def bundle_to_case(bundle: object, vocab: FhirVocabulary, *, source: str = "bund
     if run.sample_ids:
         case["sample_ids"] = run.sample_ids
     events = read_adverse_events(run)
-    event_conditions = {c.label for e in run.index.of_type("AdverseEvent") for r in e.resource.get("resultingCondition") or [] if (c := run.index.resolve(r))}
+    event_conditions = {
+        c.label
+        for e in run.index.of_type("AdverseEvent")
+        for r in e.resource.get("resultingCondition") or []
+        if (c := run.index.resolve(r))
+    }
     comorbidities: dict[str, Any] = read_comorbidities(run, other_conditions, event_conditions)
     if "lvef" in findings.latest:
         comorbidities["lvef_percent"] = findings.latest["lvef"][2]
@@ -301,7 +400,12 @@ def bundle_to_case(bundle: object, vocab: FhirVocabulary, *, source: str = "bund
     if lines:
         case["treatment_history"] = lines
     alterations, ctdna = read_variants(run, findings.variants)
-    for key, value in (("alterations", alterations), ("ctdna", ctdna), ("ncrna", read_ncrna(run, findings.ncrna)), ("adverse_events", events)):
+    for key, value in (
+        ("alterations", alterations),
+        ("ctdna", ctdna),
+        ("ncrna", read_ncrna(run, findings.ncrna)),
+        ("adverse_events", events),
+    ):
         if value:
             case[key] = value
     therapy = current_therapy(run, records)
@@ -312,7 +416,9 @@ def bundle_to_case(bundle: object, vocab: FhirVocabulary, *, source: str = "bund
     return FhirImport(case=case, warnings=unique, patient=run.patient.label)
 
 
-def case_from_bundle(bundle: object, vocab: FhirVocabulary, *, source: str = "bundle", region: str | None = None) -> tuple[Case, list[Warning]]:
+def case_from_bundle(
+    bundle: object, vocab: FhirVocabulary, *, source: str = "bundle", region: str | None = None
+) -> tuple[Case, list[Warning]]:
     """The validated case of a Bundle and the mapping's warnings; InputError on anything refused."""
     from her2gc.formats.case_io import case_from_data
 
@@ -321,7 +427,3 @@ def case_from_bundle(bundle: object, vocab: FhirVocabulary, *, source: str = "bu
     if region is not None:
         data["region"] = region
     return case_from_data(data, source), mapped.warnings
-
-
-def warnings_as_mapping(warnings: list[Warning]) -> list[Mapping[str, Any]]:
-    return [w.model_dump(mode="json") for w in warnings]

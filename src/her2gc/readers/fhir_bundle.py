@@ -114,7 +114,9 @@ def validate(index: BundleIndex, entry: Entry) -> None:
     try:
         model = get_fhir_model_class(entry.resource_type)
     except ValueError:
-        raise InputError(f"{index.source}: {entry.label}: '{clip(entry.resource_type)}' is not a FHIR R4 resource type") from None
+        raise InputError(
+            f"{index.source}: {entry.label}: '{clip(entry.resource_type)}' is not a FHIR R4 resource type"
+        ) from None
     try:
         model.model_validate(entry.resource)
     except ValidationError as exc:
@@ -170,7 +172,11 @@ def describe(concept: object) -> str:
 
 
 def quantity(value: object) -> float | None:
-    if isinstance(value, dict) and isinstance(value.get("value"), (int, float)) and not isinstance(value.get("value"), bool):
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("value"), (int, float))
+        and not isinstance(value.get("value"), bool)
+    ):
         return float(value["value"])
     return None
 
@@ -191,7 +197,15 @@ def parse_date(value: object) -> dt.date | None:
 
 def effective_date(resource: Mapping[str, Any]) -> dt.date | None:
     """When an Observation or Condition applies: effective/onset dateTime or the start of its period."""
-    for key in ("effectiveDateTime", "effectiveInstant", "onsetDateTime", "recordedDate", "issued", "occurrenceDateTime", "date"):
+    for key in (
+        "effectiveDateTime",
+        "effectiveInstant",
+        "onsetDateTime",
+        "recordedDate",
+        "issued",
+        "occurrenceDateTime",
+        "date",
+    ):
         if key in resource:
             return parse_date(resource[key])
     for key in ("effectivePeriod", "onsetPeriod"):
@@ -311,9 +325,13 @@ class MappingRun:
         if target is self.patient:
             return True
         text = reference.get("reference") if isinstance(reference, dict) else None
-        if target is None and isinstance(text, str) and not text.split("/")[-2:-1] == ["Patient"]:
+        if target is None and isinstance(text, str) and text.split("/")[-2:-1] != ["Patient"]:
             return True  # a subject that is not a Patient reference (e.g. a Group) is judged by its type below
-        self.warn("fhir_other_patient", f"{entry.label}: subject {clip(text)!r} is not the bundle's patient {self.patient.label}; left out", [entry.label])
+        self.warn(
+            "fhir_other_patient",
+            f"{entry.label}: subject {clip(text)!r} is not the bundle's patient {self.patient.label}; left out",
+            [entry.label],
+        )
         self.used.add(entry.label)
         return False
 
@@ -328,3 +346,45 @@ class MappingRun:
             return False
         self.warn("fhir_not_final", f"{entry.label}: status '{clip(status)}' is not final; not used", [entry.label])
         return False
+
+
+# ---------------------------------------------------------------- values the decision reads
+
+
+def number_value(run: MappingRun, entry: Entry, element: JsonDict, path: str, *, low: float, high: float) -> float:
+    key, value = value_of(element)
+    number = (
+        quantity(value)
+        if key == "valueQuantity"
+        else (float(value) if key in ("valueInteger", "valueDecimal") else None)
+    )
+    if number is None:
+        raise InputError(f"{run.where(entry, path)}: expected a number (valueQuantity), found {key or 'no value'}")
+    if not low <= number <= high:
+        raise InputError(f"{run.where(entry, path)}: {number:g} is outside {low:g}-{high:g}")
+    return number
+
+
+def fraction_value(run: MappingRun, entry: Entry, element: JsonDict, path: str) -> float:
+    """A fraction 0-1; a Quantity in % is divided by 100."""
+    _, value = value_of(element)
+    unit = str(value.get("code") or value.get("unit") or "") if isinstance(value, dict) else ""
+    if unit == "%":
+        return number_value(run, entry, element, path, low=0, high=100) / 100
+    return number_value(run, entry, element, path, low=0, high=1)
+
+
+def answer_value(run: MappingRun, entry: Entry, concept: object, field_name: str, path: str) -> str:
+    """The case value of a coded answer; an unknown code is an error naming the element."""
+    for name, code, _ in coded(run.codes, concept):
+        found = run.codes.answer_index.get((field_name, name, code))
+        if found is not None:
+            if not found.confirmed:
+                run.warn(
+                    "fhir_unconfirmed_code",
+                    f"{entry.label}.{path}: {name} {code} read as {found.value!r}; the code was not checked against the terminology's release",
+                    [entry.label],
+                )
+            return found.value
+    accepted = ", ".join(f"{a.code} ({a.display})" for a in run.codes.answers_for(field_name))
+    raise InputError(f"{run.where(entry, path)}: {describe(concept)} is not one of {clip(accepted, 160)}")

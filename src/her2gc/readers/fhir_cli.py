@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from her2gc.readers.fhir_bundle import FhirVocabulary
     from her2gc.report import Report, Warning
 
-fhir_app = typer.Typer(no_args_is_help=True, help="FHIR R4: map a patient's Bundle (or a FHIR server's record) to a case file.")
+fhir_app = typer.Typer(
+    no_args_is_help=True, help="FHIR R4: map a patient's Bundle (or a FHIR server's record) to a case file."
+)
 
 TOKEN_HELP = "bearer token for --fhir-server (or set HER2GC_FHIR_TOKEN)"
 
@@ -45,7 +47,9 @@ def vocabulary(kb: KnowledgeBase) -> FhirVocabulary:
     return vocabulary_from_kb(fhir_codes_of(kb), kb)
 
 
-def _bundle_from(case_file: Path | None, fhir_server: str | None, patient: str | None, token: str | None) -> tuple[Any, str]:
+def _bundle_from(
+    case_file: Path | None, fhir_server: str | None, patient: str | None, token: str | None
+) -> tuple[Any, str]:
     """(parsed document, source name) from a file or a FHIR server."""
     if fhir_server is not None or patient is not None:
         if fhir_server is None or patient is None:
@@ -69,7 +73,12 @@ def _echo_warnings(source: str, warnings: list[Warning], patient: str) -> None:
 
 
 def read_evaluation_input(
-    case_file: Path | None, kb: KnowledgeBase, *, fhir_server: str | None = None, patient: str | None = None, token: str | None = None
+    case_file: Path | None,
+    kb: KnowledgeBase,
+    *,
+    fhir_server: str | None = None,
+    patient: str | None = None,
+    token: str | None = None,
 ) -> tuple[Case, list[Warning]]:
     """The case to evaluate: a case file as before, or a FHIR Bundle (``resourceType: Bundle``)
     from a file or a server; with the FHIR mapping's warnings (none for a case file)."""
@@ -108,7 +117,10 @@ def case_yaml(case: dict[str, Any], source: str, patient: str, warnings: list[Wa
     """The mapped case as a YAML case file, its provenance and the warnings as comments on top."""
     import yaml
 
-    lines = [f"# her2gc case mapped from the FHIR record {source} ({patient}).", "# Review every field before use; what could not be mapped is listed below."]
+    lines = [
+        f"# her2gc case mapped from the FHIR record {source} ({patient}).",
+        "# Review every field before use; what could not be mapped is listed below.",
+    ]
     lines += [f"# warning: {' '.join(w.message.split())}" for w in warnings] or ["# (every resource was mapped)"]
     body = yaml.safe_dump(case, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120)
     return "\n".join(lines) + "\n" + body
@@ -116,12 +128,16 @@ def case_yaml(case: dict[str, Any], source: str, patient: str, warnings: list[Wa
 
 @fhir_app.command("import")
 def import_command(
-    bundle: Annotated[Optional[Path], typer.Argument(metavar="BUNDLE", help="FHIR R4 Bundle (JSON, may be .gz)")] = None,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write the case file here (default stdout)")] = None,
-    fhir_server: Annotated[Optional[str], typer.Option("--fhir-server", help="FHIR R4 server base URL to read the patient from")] = None,
-    patient: Annotated[Optional[str], typer.Option(help="Patient id on --fhir-server")] = None,
-    fhir_token: Annotated[Optional[str], typer.Option("--fhir-token", envvar="HER2GC_FHIR_TOKEN", help=TOKEN_HELP)] = None,
-    region: Annotated[Optional[str], typer.Option(help="US | EU | CN | JP, written into the case")] = None,
+    bundle: Annotated[Path | None, typer.Argument(metavar="BUNDLE", help="FHIR R4 Bundle (JSON, may be .gz)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write the case file here (default stdout)")
+    ] = None,
+    fhir_server: Annotated[
+        str | None, typer.Option("--fhir-server", help="FHIR R4 server base URL to read the patient from")
+    ] = None,
+    patient: Annotated[str | None, typer.Option(help="Patient id on --fhir-server")] = None,
+    fhir_token: Annotated[str | None, typer.Option("--fhir-token", envvar="HER2GC_FHIR_TOKEN", help=TOKEN_HELP)] = None,
+    region: Annotated[str | None, typer.Option(help="US | EU | CN | JP, written into the case")] = None,
 ) -> None:
     """Map a FHIR R4 Bundle to a case file (YAML) for a person to review."""
     from her2gc.formats.case_io import case_from_data

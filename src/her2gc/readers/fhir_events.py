@@ -13,7 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from her2gc.errors import InputError
-from her2gc.readers.fhir_bundle import Entry, MappingRun, clip, coded, describe, extension_value, extensions, parse_date, quantity
+from her2gc.readers.fhir_bundle import (
+    Entry,
+    MappingRun,
+    clip,
+    coded,
+    describe,
+    extension_value,
+    extensions,
+    parse_date,
+    quantity,
+)
 from her2gc.readers.fhir_medications import drug_of
 
 _DETAIL_FIELDS = {
@@ -53,7 +63,11 @@ def _details(run: MappingRun, entry: Entry) -> dict[str, Any]:
         for part in ext.get("extension") or []:
             known = _DETAIL_FIELDS.get(str(part.get("url")))
             if known is None:
-                run.warn("fhir_not_mapped", f"{entry.label}.extension[adverse-event-detail]: part {clip(part.get('url'))!r} is not known; not used", [entry.label])
+                run.warn(
+                    "fhir_not_mapped",
+                    f"{entry.label}.extension[adverse-event-detail]: part {clip(part.get('url'))!r} is not known; not used",
+                    [entry.label],
+                )
                 continue
             field_name, shape = known
             value: Any = next((v for k, v in part.items() if k.startswith("value")), None)
@@ -89,7 +103,11 @@ def read_adverse_events(run: MappingRun) -> list[dict[str, Any]]:
             continue
         resource = entry.resource
         if resource.get("actuality") == "potential":
-            run.warn("fhir_not_mapped", f"{entry.label}: a potential adverse event (near miss) is not an event to manage; not used", [entry.label])
+            run.warn(
+                "fhir_not_mapped",
+                f"{entry.label}: a potential adverse event (near miss) is not an event to manage; not used",
+                [entry.label],
+            )
             continue
         kind = None
         for name, code, _ in coded(run.codes, resource.get("event")):
@@ -97,7 +115,11 @@ def read_adverse_events(run: MappingRun) -> list[dict[str, Any]]:
             if kind is not None:
                 break
         if kind is None:
-            run.warn("fhir_not_mapped", f"{entry.label}.event: {describe(resource.get('event'))} is not an adverse event a dose rule reads; not used", [entry.label])
+            run.warn(
+                "fhir_not_mapped",
+                f"{entry.label}.event: {describe(resource.get('event'))} is not an adverse event a dose rule reads; not used",
+                [entry.label],
+            )
             continue
         drugs = []
         for suspect in resource.get("suspectEntity") or []:
@@ -108,12 +130,20 @@ def read_adverse_events(run: MappingRun) -> list[dict[str, Any]]:
                 if drug is not None and drug not in drugs:
                     drugs.append(drug)
         if not drugs:
-            run.warn("fhir_not_mapped", f"{entry.label}.suspectEntity: no suspect drug in the bundle that the knowledge base knows; the event is not used", [entry.label])
+            run.warn(
+                "fhir_not_mapped",
+                f"{entry.label}.suspectEntity: no suspect drug in the bundle that the knowledge base knows; the event is not used",
+                [entry.label],
+            )
             continue
         event: dict[str, Any] = {"event": kind.event}
         grade = _grade(run, entry)
         if grade is None:
-            run.warn("fhir_no_grade", f"{entry.label}: no CTCAE grade (extension ctcae-grade); dose rules that need a grade cannot apply", [entry.label])
+            run.warn(
+                "fhir_no_grade",
+                f"{entry.label}: no CTCAE grade (extension ctcae-grade); dose rules that need a grade cannot apply",
+                [entry.label],
+            )
         else:
             event["grade"] = grade
         onset = parse_date(resource.get("date")) or parse_date(resource.get("detected"))
@@ -137,7 +167,14 @@ def read_comorbidities(run: MappingRun, conditions: list[Entry], event_condition
             continue
         verification = {c.get("code") for c in (entry.resource.get("verificationStatus") or {}).get("coding", [])}
         for name, code, _ in coded(run.codes, entry.resource.get("code")):
-            match = next((c for c in run.codes.comorbidities if c.system == name and (code == c.code or (name == "icd10" and code.startswith(c.code)))), None)
+            match = next(
+                (
+                    c
+                    for c in run.codes.comorbidities
+                    if c.system == name and (code == c.code or (name == "icd10" and code.startswith(c.code)))
+                ),
+                None,
+            )
             if match is None:
                 continue
             run.use(entry)

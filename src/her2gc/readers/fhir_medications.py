@@ -20,7 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from her2gc.errors import InputError
-from her2gc.readers.fhir_bundle import Entry, MappingRun, clip, coded, concept_text, describe, extension_value, extensions, parse_date, quantity
+from her2gc.readers.fhir_bundle import (
+    Entry,
+    MappingRun,
+    clip,
+    coded,
+    concept_text,
+    describe,
+    extension_value,
+    parse_date,
+    quantity,
+)
 
 MEDICATION_TYPES = ("MedicationStatement", "MedicationAdministration", "MedicationRequest")
 
@@ -58,16 +68,28 @@ def drug_of(run: MappingRun, entry: Entry) -> str | None:
         found = run.codes.medication_index.get((name, code))
         if found is not None:
             if not found.confirmed:
-                run.warn("fhir_unconfirmed_code", f"{entry.label}: {name} {code} read as {found.drug}; the code was not checked against the terminology's release", [entry.label])
+                run.warn(
+                    "fhir_unconfirmed_code",
+                    f"{entry.label}: {name} {code} read as {found.drug}; the code was not checked against the terminology's release",
+                    [entry.label],
+                )
             return found.drug
     names = [c.get("display") for c in (concept or {}).get("coding", [])] if isinstance(concept, dict) else []
     for text in [concept_text(concept), *names]:
         drug = run.vocab.drug_by_name(text if isinstance(text, str) else None)
         if drug is not None:
             if isinstance(concept, dict) and concept.get("coding"):
-                run.warn("fhir_mapped_by_text", f"{entry.label}: medication {describe(concept)} matched by name to {drug} (its code is not in the code tables)", [entry.label])
+                run.warn(
+                    "fhir_mapped_by_text",
+                    f"{entry.label}: medication {describe(concept)} matched by name to {drug} (its code is not in the code tables)",
+                    [entry.label],
+                )
             return drug
-    run.warn("fhir_not_mapped", f"{entry.label}: medication {describe(concept)} is not a drug the knowledge base knows (RxNorm ingredient or ATC code, or its name); not used", [entry.label])
+    run.warn(
+        "fhir_not_mapped",
+        f"{entry.label}: medication {describe(concept)} is not a drug the knowledge base knows (RxNorm ingredient or ATC code, or its name); not used",
+        [entry.label],
+    )
     return None
 
 
@@ -86,7 +108,9 @@ def _period(entry: Entry) -> tuple[dt.date | None, dt.date | None]:
 def _stop_reason(run: MappingRun, entry: Entry) -> str | None:
     reasons = entry.resource.get("statusReason")
     concepts = reasons if isinstance(reasons, list) else [reasons]
-    termination = extension_value(entry.resource, "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-treatment-termination-reason")
+    termination = extension_value(
+        entry.resource, "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-treatment-termination-reason"
+    )
     if termination is not None:
         concepts.append(termination[1])
     for concept in concepts:
@@ -95,7 +119,11 @@ def _stop_reason(run: MappingRun, entry: Entry) -> str | None:
             if match is not None:
                 return match.stop_reason
         if concept:
-            run.warn("fhir_not_mapped", f"{entry.label}.statusReason: {describe(concept)} is not a treatment termination reason the code tables know; stop reason left open", [entry.label])
+            run.warn(
+                "fhir_not_mapped",
+                f"{entry.label}.statusReason: {describe(concept)} is not a treatment termination reason the code tables know; stop reason left open",
+                [entry.label],
+            )
     return None
 
 
@@ -104,7 +132,11 @@ def _dose_mg_per_kg(run: MappingRun, entry: Entry) -> float | None:
     if entry.resource_type == "MedicationAdministration":
         dose = (resource.get("dosage") or {}).get("dose")
     else:
-        dosages = resource.get("dosage") if entry.resource_type == "MedicationStatement" else resource.get("dosageInstruction")
+        dosages = (
+            resource.get("dosage")
+            if entry.resource_type == "MedicationStatement"
+            else resource.get("dosageInstruction")
+        )
         first = (dosages or [{}])[0] if isinstance(dosages, list) else {}
         rate = (first.get("doseAndRate") or [{}])[0] if isinstance(first, dict) else {}
         dose = rate.get("doseQuantity") if isinstance(rate, dict) else None
@@ -114,7 +146,9 @@ def _dose_mg_per_kg(run: MappingRun, entry: Entry) -> float | None:
         return None  # doses in mg or mg/m2 are not what the dose rules read
     value = quantity(dose)
     if value is None or not 0 < value <= 100:
-        raise InputError(f"{run.where(entry, 'dosage.dose')}: {clip(dose.get('value'))} mg/kg is not a dose (0-100 mg/kg)")
+        raise InputError(
+            f"{run.where(entry, 'dosage.dose')}: {clip(dose.get('value'))} mg/kg is not a dose (0-100 mg/kg)"
+        )
     return value
 
 
@@ -133,12 +167,18 @@ def read_medications(run: MappingRun) -> list[MedicationRecord]:
         run.use(entry)
         if not run.for_patient(entry):
             continue
-        role = getattr(run.codes.medication_statuses, entry.resource_type).get(str(entry.resource.get("status")), "ignore")
+        role = getattr(run.codes.medication_statuses, entry.resource_type).get(
+            str(entry.resource.get("status")), "ignore"
+        )
         if role == "ignore":
             if entry.resource.get("status") == "entered-in-error":
                 run.ignored_in_error.append(entry.label)
             else:
-                run.warn("fhir_not_given", f"{entry.label}: status '{clip(entry.resource.get('status'))}' does not say the drug was given; not in the history", [entry.label])
+                run.warn(
+                    "fhir_not_given",
+                    f"{entry.label}: status '{clip(entry.resource.get('status'))}' does not say the drug was given; not in the history",
+                    [entry.label],
+                )
             continue
         drug = drug_of(run, entry)
         if drug is None:
@@ -168,7 +208,9 @@ def _line(records: list[MedicationRecord]) -> dict[str, Any]:
     if ends:
         line["end"] = max(ends)
     last = [r for r in records if r.end == line.get("end")] if ends else records
-    reason = next((r.stop_reason for r in last if r.stop_reason), None) or next((r.stop_reason for r in records if r.stop_reason), None)
+    reason = next((r.stop_reason for r in last if r.stop_reason), None) or next(
+        (r.stop_reason for r in records if r.stop_reason), None
+    )
     if reason:
         line["stop_reason"] = reason
     best = next((r.best_response for r in records if r.best_response), None)
@@ -183,14 +225,26 @@ def treatment_lines(run: MappingRun, records: list[MedicationRecord]) -> list[di
     if given and all(r.line is not None for r in given):
         numbers = sorted({r.line for r in given if r.line is not None})
         if numbers != list(range(1, len(numbers) + 1)):
-            run.warn("fhir_lines_renumbered", f"recorded lines of therapy {numbers} are not 1..{len(numbers)}; numbered in order (the line being decided is {len(numbers) + 1})", [r.entry.label for r in given])
+            run.warn(
+                "fhir_lines_renumbered",
+                f"recorded lines of therapy {numbers} are not 1..{len(numbers)}; numbered in order (the line being decided is {len(numbers) + 1})",
+                [r.entry.label for r in given],
+            )
         groups = [[r for r in given if r.line == n] for n in numbers]
     else:
         if any(r.line is not None for r in given):
-            run.warn("fhir_lines_regrouped", "only some medication records name their line of therapy; all are grouped by date", [r.entry.label for r in given])
+            run.warn(
+                "fhir_lines_regrouped",
+                "only some medication records name their line of therapy; all are grouped by date",
+                [r.entry.label for r in given],
+            )
         undated = [r for r in given if r.start is None]
         if undated:
-            run.warn("fhir_not_mapped", f"{len(undated)} medication record(s) without a start date cannot be placed in a line: {', '.join(r.entry.label for r in undated)}", [r.entry.label for r in undated])
+            run.warn(
+                "fhir_not_mapped",
+                f"{len(undated)} medication record(s) without a start date cannot be placed in a line: {', '.join(r.entry.label for r in undated)}",
+                [r.entry.label for r in undated],
+            )
         groups = _group_by_dates(run, [r for r in given if r.start is not None])
     lines = [_line(group) | {"line": index + 1} for index, group in enumerate(groups)]
     return [{"line": line.pop("line"), **line} for line in lines]
@@ -217,7 +271,11 @@ def _joins(line: list[MedicationRecord], record: MedicationRecord, window: dt.ti
         return False
     first_start = min(r.start for r in line if r.start)
     ends = [r.end for r in line if r.end]
-    return record.start - first_start <= window or bool(ends and record.start < max(ends)) or record.drug in {r.drug for r in line}
+    return (
+        record.start - first_start <= window
+        or bool(ends and record.start < max(ends))
+        or record.drug in {r.drug for r in line}
+    )
 
 
 def current_therapy(run: MappingRun, records: list[MedicationRecord]) -> dict[str, Any] | None:

@@ -49,7 +49,11 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 def _outcome_text(body: Any) -> str:
     if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
-        issues = [str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code")) for i in body.get("issue") or [] if isinstance(i, dict)]
+        issues = [
+            str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code"))
+            for i in body.get("issue") or []
+            if isinstance(i, dict)
+        ]
         return "; ".join(issues)
     return ""
 
@@ -57,7 +61,9 @@ def _outcome_text(body: Any) -> str:
 class FhirServer:
     """A FHIR R4 server at ``base_url``, read with httpx (JSON, optional bearer token)."""
 
-    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 30.0, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, token: str | None = None, timeout: float = 30.0, client: httpx.Client | None = None
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise InputError(f"--fhir-server: {base_url!r} is not an http(s) URL")
         self.base = base_url.rstrip("/")
@@ -77,11 +83,15 @@ class FhirServer:
     def get(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """GET a URL of this server; the JSON resource, or an InputError naming the URL."""
         if urlsplit(url)[:2] != self.origin:
-            raise InputError(f"{self.base}: refusing to follow {url!r} to another server (the token is only for {self.base})")
+            raise InputError(
+                f"{self.base}: refusing to follow {url!r} to another server (the token is only for {self.base})"
+            )
         try:
             response = self.client.get(url, params=params)
         except httpx.HTTPError as exc:
-            raise InputError(f"{url}: cannot reach the FHIR server ({_one_line(str(exc)) or type(exc).__name__})") from None
+            raise InputError(
+                f"{url}: cannot reach the FHIR server ({_one_line(str(exc)) or type(exc).__name__})"
+            ) from None
         try:
             body = response.json()
         except ValueError:
@@ -112,7 +122,9 @@ class FhirServer:
             query = None
             if url is None:
                 return found
-        raise InputError(f"{self.base}/{resource_type}: more than {MAX_PAGES} pages of results for one patient; narrow the record")
+        raise InputError(
+            f"{self.base}/{resource_type}: more than {MAX_PAGES} pages of results for one patient; narrow the record"
+        )
 
 
 def _followed_references(resources: list[dict[str, Any]]) -> list[str]:
@@ -126,12 +138,24 @@ def _followed_references(resources: list[dict[str, Any]]) -> list[str]:
             if not expression.startswith(str(resource.get("resourceType")) + "."):
                 continue
             for reference in evaluate(resource, expression, {}, models["r4"]):
-                if isinstance(reference, str) and reference.count("/") == 1 and not reference.startswith("#") and reference not in seen:
+                if (
+                    isinstance(reference, str)
+                    and reference.count("/") == 1
+                    and not reference.startswith("#")
+                    and reference not in seen
+                ):
                     seen.append(reference)
     return seen
 
 
-def fetch_patient_bundle(base_url: str, patient_id: str, *, token: str | None = None, timeout: float = 30.0, client: httpx.Client | None = None) -> dict[str, Any]:
+def fetch_patient_bundle(
+    base_url: str,
+    patient_id: str,
+    *,
+    token: str | None = None,
+    timeout: float = 30.0,
+    client: httpx.Client | None = None,
+) -> dict[str, Any]:
     """One patient's record as a ``collection`` Bundle (see the module docstring)."""
     if not patient_id or "/" in patient_id:
         raise InputError(f"--patient: {patient_id!r} is not a Patient id")
@@ -139,7 +163,9 @@ def fetch_patient_bundle(base_url: str, patient_id: str, *, token: str | None = 
     try:
         patient = server.get(f"{server.base}/Patient/{patient_id}")
         if patient.get("resourceType") != "Patient":
-            raise InputError(f"{server.base}/Patient/{patient_id}: answered {patient.get('resourceType')!r}, not a Patient")
+            raise InputError(
+                f"{server.base}/Patient/{patient_id}: answered {patient.get('resourceType')!r}, not a Patient"
+            )
         resources = [patient]
         for resource_type, parameter in SEARCHES:
             resources.extend(server.search(resource_type, {parameter: f"Patient/{patient_id}"}))

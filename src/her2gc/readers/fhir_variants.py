@@ -29,20 +29,30 @@ from her2gc.readers.fhir_bundle import (
     quantity,
     value_of,
 )
-from her2gc.readers.fhir_observations import specimen_of
+from her2gc.readers.fhir_her2 import specimen_of
 
 
 def _gene(run: MappingRun, entry: Entry) -> str | None:
     for component in component_values(run.codes, entry.resource, "gene_studied"):
         concept = component.get("valueCodeableConcept")
-        spellings = [s for c in (concept or {}).get("coding", []) for s in (c.get("code"), c.get("display"))] + [concept_text(concept)]
+        spellings = [s for c in (concept or {}).get("coding", []) for s in (c.get("code"), c.get("display"))] + [
+            concept_text(concept)
+        ]
         for spelling in spellings:
             symbol = run.vocab.gene(spelling if isinstance(spelling, str) else None)
             if symbol is not None:
                 return symbol
-        run.warn("fhir_not_mapped", f"{entry.label}.component[gene-studied]: {describe(concept)} is not a gene the knowledge base knows; variant not used", [entry.label])
+        run.warn(
+            "fhir_not_mapped",
+            f"{entry.label}.component[gene-studied]: {describe(concept)} is not a gene the knowledge base knows; variant not used",
+            [entry.label],
+        )
         return None
-    run.warn("fhir_not_mapped", f"{entry.label}: variant without a gene-studied component (LOINC 48018-6); not used", [entry.label])
+    run.warn(
+        "fhir_not_mapped",
+        f"{entry.label}: variant without a gene-studied component (LOINC 48018-6); not used",
+        [entry.label],
+    )
     return None
 
 
@@ -61,7 +71,11 @@ def _kind(run: MappingRun, entry: Entry, copy_number: float | None, protein: str
         rule = run.codes.copy_number_call
         found = "amp" if copy_number >= rule.amp_at_least else "del" if copy_number <= rule.del_at_most else None
         if found is None:
-            run.warn("fhir_not_mapped", f"{entry.label}: copy number {copy_number:g} is neither an amplification (>= {rule.amp_at_least:g}) nor a deletion (<= {rule.del_at_most:g}); not used", [entry.label])
+            run.warn(
+                "fhir_not_mapped",
+                f"{entry.label}: copy number {copy_number:g} is neither an amplification (>= {rule.amp_at_least:g}) nor a deletion (<= {rule.del_at_most:g}); not used",
+                [entry.label],
+            )
         return found
     if found is None and protein:
         return "mut"
@@ -71,7 +85,9 @@ def _kind(run: MappingRun, entry: Entry, copy_number: float | None, protein: str
 def _protein(run: MappingRun, entry: Entry) -> str | None:
     for component in component_values(run.codes, entry.resource, "protein_hgvs"):
         concept = component.get("valueCodeableConcept")
-        text = next((c.get("code") for c in (concept or {}).get("coding", []) if isinstance(c.get("code"), str)), None) or concept_text(concept)
+        text = next(
+            (c.get("code") for c in (concept or {}).get("coding", []) if isinstance(c.get("code"), str)), None
+        ) or concept_text(concept)
         if not text:
             continue
         from her2gc.formats.protein import normalise_protein_change
@@ -79,7 +95,11 @@ def _protein(run: MappingRun, entry: Entry) -> str | None:
         try:
             return normalise_protein_change(text)
         except ValueError:
-            run.warn("fhir_kept_as_given", f"{entry.label}.component[protein-hgvs]: {clip(text)!r} is not HGVS the product can normalise; kept as given", [entry.label])
+            run.warn(
+                "fhir_kept_as_given",
+                f"{entry.label}.component[protein-hgvs]: {clip(text)!r} is not HGVS the product can normalise; kept as given",
+                [entry.label],
+            )
             return text.split(":", 1)[-1]
     return None
 
@@ -87,9 +107,17 @@ def _protein(run: MappingRun, entry: Entry) -> str | None:
 def _copy_number(run: MappingRun, entry: Entry) -> float | None:
     for component in component_values(run.codes, entry.resource, "copy_number"):
         key, value = value_of(component)
-        number = quantity(value) if key == "valueQuantity" else quantity((value or {}).get("low")) if key == "valueRange" else None
+        number = (
+            quantity(value)
+            if key == "valueQuantity"
+            else quantity((value or {}).get("low"))
+            if key == "valueRange"
+            else None
+        )
         if number is None or number < 0:
-            raise InputError(f"{run.where(entry, 'component[copy-number]')}: expected a copy number (valueQuantity >= 0), found {clip(value)}")
+            raise InputError(
+                f"{run.where(entry, 'component[copy-number]')}: expected a copy number (valueQuantity >= 0), found {clip(value)}"
+            )
         return number
     return None
 
@@ -100,11 +128,15 @@ def _vaf(run: MappingRun, entry: Entry) -> float | None:
         number = quantity(value) if key == "valueQuantity" else None
         unit = str(value.get("code") or value.get("unit") or "") if isinstance(value, dict) else ""
         if number is None:
-            raise InputError(f"{run.where(entry, 'component[sample-allelic-frequency]')}: expected a valueQuantity, found {key or 'no value'}")
+            raise InputError(
+                f"{run.where(entry, 'component[sample-allelic-frequency]')}: expected a valueQuantity, found {key or 'no value'}"
+            )
         if unit == "%":
             number /= 100
         if not 0 <= number <= 1:
-            raise InputError(f"{run.where(entry, 'component[sample-allelic-frequency].valueQuantity')}: {number:g} is not a fraction 0-1 (give unit '%' for a percentage)")
+            raise InputError(
+                f"{run.where(entry, 'component[sample-allelic-frequency].valueQuantity')}: {number:g} is not a fraction 0-1 (give unit '%' for a percentage)"
+            )
         return number
     return None
 
@@ -118,10 +150,16 @@ def _answer_value(run: MappingRun, concept: object, field_name: str) -> str | No
 
 
 def _is_ctdna_series(run: MappingRun, entry: Entry) -> bool:
-    return any(name == "local" and code == "ctdna-monitoring" for category in entry.resource.get("category") or [] for name, code, _ in coded(run.codes, category))
+    return any(
+        name == "local" and code == "ctdna-monitoring"
+        for category in entry.resource.get("category") or []
+        for name, code, _ in coded(run.codes, category)
+    )
 
 
-def read_variants(run: MappingRun, variants: list[tuple[Entry, ObservationCode]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def read_variants(
+    run: MappingRun, variants: list[tuple[Entry, ObservationCode]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(alterations in the record's order, ctdna points oldest first) of the variant Observations."""
     alterations: list[dict[str, Any]] = []
     points: dict[dt.date, dict[str, Any]] = {}
@@ -131,9 +169,19 @@ def read_variants(run: MappingRun, variants: list[tuple[Entry, ObservationCode]]
         if _answer_value(run, resource.get("valueCodeableConcept"), "presence") == "absent":
             absent.append(entry.label)
             continue
-        source = next((_answer_value(run, c.get("valueCodeableConcept"), "genomic_source") for c in component_values(run.codes, resource, "genomic_source_class")), None)
+        source = next(
+            (
+                _answer_value(run, c.get("valueCodeableConcept"), "genomic_source")
+                for c in component_values(run.codes, resource, "genomic_source_class")
+            ),
+            None,
+        )
         if source == "germline":
-            run.warn("fhir_not_mapped", f"{entry.label}: a germline variant; the case holds tumour (somatic) alterations only", [entry.label])
+            run.warn(
+                "fhir_not_mapped",
+                f"{entry.label}: a germline variant; the case holds tumour (somatic) alterations only",
+                [entry.label],
+            )
             continue
         gene = _gene(run, entry)
         if gene is None:
@@ -148,7 +196,11 @@ def read_variants(run: MappingRun, variants: list[tuple[Entry, ObservationCode]]
         kind = _kind(run, entry, copy_number, protein)
         if kind is None:
             if not any(w.fields == [entry.label] for w in run.warnings):
-                run.warn("fhir_not_mapped", f"{entry.label}: no DNA change type the code tables know and no protein change; variant not used", [entry.label])
+                run.warn(
+                    "fhir_not_mapped",
+                    f"{entry.label}: no DNA change type the code tables know and no protein change; variant not used",
+                    [entry.label],
+                )
             continue
         alteration: dict[str, Any] = {"gene": gene, "kind": kind, "source": "plasma" if plasma else "tissue"}
         for key, value in (("protein_change", protein), ("copy_number", copy_number), ("vaf", vaf), ("date", date)):
@@ -159,11 +211,24 @@ def read_variants(run: MappingRun, variants: list[tuple[Entry, ObservationCode]]
             alteration["sample_id"] = sample
         alterations.append(alteration)
     if absent:
-        run.warn("fhir_negative_findings", f"{len(absent)} variant finding(s) reported as absent (pertinent negatives); nothing to add to the case", absent)
+        run.warn(
+            "fhir_negative_findings",
+            f"{len(absent)} variant finding(s) reported as absent (pertinent negatives); nothing to add to the case",
+            absent,
+        )
     return alterations, [points[day] for day in sorted(points)]
 
 
-def _ctdna_point(run: MappingRun, entry: Entry, points: dict[dt.date, dict[str, Any]], date: dt.date | None, gene: str, copy_number: float | None, protein: str | None, vaf: float | None) -> None:
+def _ctdna_point(
+    run: MappingRun,
+    entry: Entry,
+    points: dict[dt.date, dict[str, Any]],
+    date: dt.date | None,
+    gene: str,
+    copy_number: float | None,
+    protein: str | None,
+    vaf: float | None,
+) -> None:
     if date is None:
         raise InputError(f"{run.where(entry, 'effectiveDateTime')}: a ctDNA measurement needs its date")
     point = points.setdefault(date, {"date": date})
@@ -173,9 +238,15 @@ def _ctdna_point(run: MappingRun, entry: Entry, points: dict[dt.date, dict[str, 
     if gene == "ERBB2" and copy_number is not None and protein is None:
         point["erbb2_copy_number"] = copy_number
     elif vaf is not None:
-        point.setdefault("variants", []).append({"gene": gene, **({"protein_change": protein} if protein else {}), "vaf": vaf})
+        point.setdefault("variants", []).append(
+            {"gene": gene, **({"protein_change": protein} if protein else {}), "vaf": vaf}
+        )
     else:
-        run.warn("fhir_not_mapped", f"{entry.label}: a ctDNA measurement needs an ERBB2 copy number or a variant allele fraction; not used", [entry.label])
+        run.warn(
+            "fhir_not_mapped",
+            f"{entry.label}: a ctDNA measurement needs an ERBB2 copy number or a variant allele fraction; not used",
+            [entry.label],
+        )
 
 
 def read_ncrna(run: MappingRun, entries: list[Entry]) -> list[dict[str, Any]]:
@@ -184,9 +255,13 @@ def read_ncrna(run: MappingRun, entries: list[Entry]) -> list[dict[str, Any]]:
         name_component: JsonDict | None = local_component(run.codes, entry.resource, "ncrna-name")
         name = name_component.get("valueString") if name_component else None
         if not isinstance(name, str) or not name:
-            raise InputError(f"{run.where(entry, 'component[ncrna-name].valueString')}: the non-coding RNA's name is missing")
+            raise InputError(
+                f"{run.where(entry, 'component[ncrna-name].valueString')}: the non-coding RNA's name is missing"
+            )
         direction = _answer_value(run, entry.resource.get("valueCodeableConcept"), "ncrna_direction")
         if direction is None:
-            raise InputError(f"{run.where(entry, 'valueCodeableConcept')}: {describe(entry.resource.get('valueCodeableConcept'))} is not up or down")
+            raise InputError(
+                f"{run.where(entry, 'valueCodeableConcept')}: {describe(entry.resource.get('valueCodeableConcept'))} is not up or down"
+            )
         findings.append({"name": name, "direction": direction})
     return findings

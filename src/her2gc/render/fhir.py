@@ -28,13 +28,12 @@ from her2gc.render.fhir_case import (
     BundleWriter,
     CaseResources,
     JsonDict,
-    write_adverse_events,
     write_biomarkers,
     write_her2_tests,
-    write_medications,
     write_patient,
-    write_variants,
 )
+from her2gc.render.fhir_therapy import write_adverse_events, write_medications
+from her2gc.render.fhir_variants import write_variants
 from her2gc.report import Option, Report
 
 __all__ = ["report_to_bundle", "to_fhir_json"]
@@ -76,7 +75,10 @@ def _her2_status(writer: BundleWriter, report: Report, resources: CaseResources)
     if derived:
         body["derivedFrom"] = [{"reference": ref} for ref in derived]
     body["component"] = [
-        {"code": writer.role("gene_studied"), "valueCodeableConcept": writer.concept(Code(system="hgnc", code="HGNC:3430", display="ERBB2"))},
+        {
+            "code": writer.role("gene_studied"),
+            "valueCodeableConcept": writer.concept(Code(system="hgnc", code="HGNC:3430", display="ERBB2")),
+        },
         {"code": writer.local("csco-tier"), "valueCodeableConcept": writer.answer("csco_tier", her2.csco_tier)},
         {"code": writer.role("biomarker_category"), "valueCodeableConcept": writer.role("cell_receptor")},
     ]
@@ -88,32 +90,67 @@ def _rule_of(option: Option, report: Report, recommendations: Sequence[Recommend
     return next((r for r in recommendations if r.id in offered and r.regimen_id == option.regimen_id), None)
 
 
-def _rests_on(option: Option, report: Report, rule: Recommendation | None, resources: CaseResources, her2_status: str) -> list[str]:
+def _rests_on(
+    option: Option, report: Report, rule: Recommendation | None, resources: CaseResources, her2_status: str
+) -> list[str]:
     """The findings an option rests on: HER2 status always; PD-L1 and MSI where its rule reads them;
     the variants behind resistance findings that its cautions name."""
     rests = [her2_status]
-    if rule is not None and (rule.pdl1_cps_min is not None or rule.pdl1_cps_max_exclusive is not None) and "pdl1" in resources.biomarkers:
+    if (
+        rule is not None
+        and (rule.pdl1_cps_min is not None or rule.pdl1_cps_max_exclusive is not None)
+        and "pdl1" in resources.biomarkers
+    ):
         rests.append(resources.biomarkers["pdl1"])
     if rule is not None and rule.msi is not None and "msi" in resources.biomarkers:
         rests.append(resources.biomarkers["msi"])
     named = {caution.split(":", 1)[0] for caution in option.cautions}
-    labels = {label for mechanism in report.resistance.mechanisms if mechanism.id in named for label in mechanism.alterations}
+    labels = {
+        label for mechanism in report.resistance.mechanisms if mechanism.id in named for label in mechanism.alterations
+    }
     rests += [ref for ref, label in zip(resources.alterations, resources.alteration_labels) if label in labels]
     return rests
 
 
-def _implication(writer: BundleWriter, option: Option, report: Report, rule: Recommendation | None, resources: CaseResources, her2_status: str, condition: JsonDict) -> str:
+def _implication(
+    writer: BundleWriter,
+    option: Option,
+    report: Report,
+    rule: Recommendation | None,
+    resources: CaseResources,
+    her2_status: str,
+    condition: JsonDict,
+) -> str:
     codes = writer.codes
     components: list[JsonDict] = []
     for drug in option.drugs:
         entry = codes.medication_by_drug.get(drug)
         codings = [Code(system="rxnorm", code=c, display=drug) for c in (entry.rxnorm if entry else [])]
-        components.append({"code": writer.role("medication_assessed"), "valueCodeableConcept": writer.concept(*codings, text=drug) if codings else {"text": drug}})
+        components.append(
+            {
+                "code": writer.role("medication_assessed"),
+                "valueCodeableConcept": writer.concept(*codings, text=drug) if codings else {"text": drug},
+            }
+        )
     evidence = option.evidence
-    components.append({"code": writer.role("evidence_level"), "valueCodeableConcept": {"text": f"ESCAT {evidence.escat}; level {evidence.level}; {evidence.category}, {evidence.setting.replace('_', ' ')}"}})
+    components.append(
+        {
+            "code": writer.role("evidence_level"),
+            "valueCodeableConcept": {
+                "text": f"ESCAT {evidence.escat}; level {evidence.level}; {evidence.category}, {evidence.setting.replace('_', ' ')}"
+            },
+        }
+    )
     components.append({"code": writer.role("phenotypic_context"), "valueCodeableConcept": condition})
     status = option.approval.status.replace("_", " ") + ("" if option.approval.confirmed else " (unconfirmed)")
-    components.append({"code": writer.role("therapeutic_implication"), "valueCodeableConcept": writer.local("offered-option", f"option {option.rank} for line {report.decision_line}: {option.name}")})
+    components.append(
+        {
+            "code": writer.role("therapeutic_implication"),
+            "valueCodeableConcept": writer.local(
+                "offered-option", f"option {option.rank} for line {report.decision_line}: {option.name}"
+            ),
+        }
+    )
     trials = f"; trials: {', '.join(evidence.trials)}" if evidence.trials else ""
     conclusion = f"{option.name}: rank {option.rank} for line {report.decision_line}; approval in {option.approval.region}: {status}{trials}"
     components.append({"code": writer.role("conclusion_string"), "valueString": conclusion})
@@ -126,7 +163,9 @@ def _implication(writer: BundleWriter, option: Option, report: Report, rule: Rec
         "derivedFrom": [{"reference": ref} for ref in _rests_on(option, report, rule, resources, her2_status)],
         "component": components,
     }
-    return writer.add("Observation", "therapeutic-implication", {"rank": option.rank, "regimen": option.regimen_id}, body)
+    return writer.add(
+        "Observation", "therapeutic-implication", {"rank": option.rank, "regimen": option.regimen_id}, body
+    )
 
 
 def _conclusion(report: Report) -> str:
@@ -157,15 +196,35 @@ def report_to_bundle(
     write_biomarkers(writer, resources, case, hgnc)
     write_variants(writer, resources, case, hgnc)
     condition = next(e["resource"] for e in writer.entries if e["fullUrl"] == resources.condition)["code"]
-    implications = [_implication(writer, o, report, _rule_of(o, report, recommendations), resources, her2_status, condition) for o in report.recommendations]
+    implications = [
+        _implication(writer, o, report, _rule_of(o, report, recommendations), resources, her2_status, condition)
+        for o in report.recommendations
+    ]
     statements = write_medications(writer, resources, case)
     write_adverse_events(writer, resources, case, statements)
     newest = _newest_date(case)
-    results = [ref for refs in resources.her2_tests for ref in refs] + [her2_status, *resources.biomarkers.values(), *resources.alterations, *resources.ctdna, *resources.other_results, *implications]
-    notes = [w.message for w in report.warnings] + list(report.notes) + [d.text + ("" if d.confirmed else " [unconfirmed]") for d in report.her2.action_details]
+    results = [ref for refs in resources.her2_tests for ref in refs] + [
+        her2_status,
+        *resources.biomarkers.values(),
+        *resources.alterations,
+        *resources.ctdna,
+        *resources.other_results,
+        *implications,
+    ]
+    notes = (
+        [w.message for w in report.warnings]
+        + list(report.notes)
+        + [d.text + ("" if d.confirmed else " [unconfirmed]") for d in report.her2.action_details]
+    )
     diagnostic: JsonDict = {
         "meta": {"profile": [codes.profiles["genomic_report"]]},
-        "extension": [{"url": "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/genomic-report-note", "valueAnnotation": {"text": note}} for note in notes],
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/genomic-report-note",
+                "valueAnnotation": {"text": note},
+            }
+            for note in notes
+        ],
         "status": "final",
         "category": [writer.role("genetics")],
         "code": writer.role("genomic_report", display=False),
@@ -182,16 +241,37 @@ def report_to_bundle(
     report_ref = writer.add("DiagnosticReport", "genomic-report", report.to_json_dict(), diagnostic)
     writer.entries.insert(0, writer.entries.pop())  # the report first: what a receiving system looks for
     generated = report.generated_by
-    entities = [{"role": "source", "what": {"identifier": {"type": {"text": "sha256"}, "value": generated.kb_sha256}, "display": f"her2gc knowledge base {generated.kb_version}"}}]
+    entities = [
+        {
+            "role": "source",
+            "what": {
+                "identifier": {"type": {"text": "sha256"}, "value": generated.kb_sha256},
+                "display": f"her2gc knowledge base {generated.kb_version}",
+            },
+        }
+    ]
     if generated.model_sha256:
-        entities.append({"role": "source", "what": {"identifier": {"type": {"text": "sha256"}, "value": generated.model_sha256}, "display": "her2gc mechanistic model"}})
+        entities.append(
+            {
+                "role": "source",
+                "what": {
+                    "identifier": {"type": {"text": "sha256"}, "value": generated.model_sha256},
+                    "display": "her2gc mechanistic model",
+                },
+            }
+        )
     provenance: JsonDict = {
         "target": [{"reference": entry["fullUrl"]} for entry in writer.entries],
         "recorded": _recorded(case, generated.kb_version),
         "agent": [{"type": writer.role("author"), "who": {"display": f"her2gc {generated.package_version}"}}],
         "entity": entities,
     }
-    writer.add("Provenance", "provenance", {"report": report_ref, "generated_by": generated.model_dump(mode="json")}, provenance)
+    writer.add(
+        "Provenance",
+        "provenance",
+        {"report": report_ref, "generated_by": generated.model_dump(mode="json")},
+        provenance,
+    )
     digest = hashlib.sha256(json.dumps(writer.entries, sort_keys=True).encode()).hexdigest()
     bundle_id = str(uuid.UUID(digest[:32]))
     return {"resourceType": "Bundle", "id": bundle_id, "type": "collection", "entry": writer.entries}
