@@ -120,10 +120,10 @@ def test_derived_from_points_at_findings_in_the_bundle(rendered: Any) -> None:
 
 
 def test_every_reference_resolves_in_the_bundle(rendered: Any) -> None:
-    _, bundle, text = rendered
+    _, bundle, _ = rendered
     urls = {e["fullUrl"] for e in bundle["entry"]}
-    references = {part.split('"')[0] for part in text.split('"reference": "')[1:]}
-    assert references <= urls
+    references = set(_path(bundle, "Bundle.descendants().reference"))
+    assert references and references <= urls
     assert len(urls) == len(bundle["entry"])
 
 

@@ -238,7 +238,7 @@ def report_to_bundle(
         diagnostic.pop("extension")
     if not diagnostic["specimen"]:
         diagnostic.pop("specimen")
-    report_ref = writer.add("DiagnosticReport", "genomic-report", report.to_json_dict(), diagnostic)
+    report_ref = writer.add("DiagnosticReport", "genomic-report", diagnostic, diagnostic)
     writer.entries.insert(0, writer.entries.pop())  # the report first: what a receiving system looks for
     generated = report.generated_by
     entities = [
@@ -272,11 +272,13 @@ def report_to_bundle(
         {"report": report_ref, "generated_by": generated.model_dump(mode="json")},
         provenance,
     )
-    digest = hashlib.sha256(json.dumps(writer.entries, sort_keys=True).encode()).hexdigest()
+    # Every entry's id is derived from its content, so the ids stand for the whole bundle.
+    digest = hashlib.sha256("|".join(entry["fullUrl"] for entry in writer.entries).encode()).hexdigest()
     bundle_id = str(uuid.UUID(digest[:32]))
     return {"resourceType": "Bundle", "id": bundle_id, "type": "collection", "entry": writer.entries}
 
 
 def to_fhir_json(report: Report, case: Case, codes: FhirCodes, **options: Any) -> str:
-    """The Bundle as JSON text: two-space indent, keys in FHIR's order, one trailing newline."""
-    return json.dumps(report_to_bundle(report, case, codes, **options), indent=2, ensure_ascii=False) + "\n"
+    """The Bundle as compact JSON text (keys in FHIR's order, one trailing newline): the form
+    FHIR servers exchange, and written by the C encoder (an indented dump takes ten times longer)."""
+    return json.dumps(report_to_bundle(report, case, codes, **options), ensure_ascii=False, separators=(",", ":")) + "\n"

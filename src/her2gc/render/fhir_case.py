@@ -33,11 +33,15 @@ class BundleWriter:
     patient_key: str
     entries: list[JsonDict] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    namespace: uuid.UUID = field(init=False)
+    _codings: dict[tuple[str, str, str | None], JsonDict] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, self.codes.local.code_system)
 
     def add(self, resource_type: str, kind: str, key: object, body: JsonDict) -> str:
         """Add a resource; return the reference to it (``urn:uuid:...``)."""
-        namespace = uuid.uuid5(uuid.NAMESPACE_URL, self.codes.local.code_system)
-        rid = str(uuid.uuid5(namespace, f"{self.patient_key}|{kind}|{json.dumps(key, sort_keys=True, default=str)}"))
+        rid = str(uuid.uuid5(self.namespace, f"{self.patient_key}|{kind}|{json.dumps(key, sort_keys=True, default=str)}"))
         if rid in self.ids:
             raise ValueError(f"duplicate resource key {kind} {key!r}")  # a programming error: keys must be unique
         self.ids.add(rid)
@@ -47,10 +51,14 @@ class BundleWriter:
         return f"urn:uuid:{rid}"
 
     def coding(self, code: Code, *, display: bool = True) -> JsonDict:
-        coding: JsonDict = {"system": self.codes.uri(code.system), "code": code.code}
-        if code.display and display:
-            coding["display"] = code.display
-        return coding
+        """A Coding; one object per code, shared by the resources that use it (never changed)."""
+        key = (code.system, code.code, code.display if display else None)
+        if key not in self._codings:
+            coding: JsonDict = {"system": self.codes.uri(code.system), "code": code.code}
+            if key[2]:
+                coding["display"] = key[2]
+            self._codings[key] = coding
+        return self._codings[key]
 
     def concept(self, *codes: Code, text: str | None = None, display: bool = True) -> JsonDict:
         """A CodeableConcept. ``display=False`` for a code a profile fixes by pattern: offline
