@@ -290,7 +290,8 @@ def _primary_tumour(run: MappingRun) -> tuple[dict[str, Any], list[Entry]]:
 
 
 def _derive_settings(run: MappingRun, tests: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
-    """A HER2 test taken after a line stopped for progression is a post-progression test (FACTS: re-testing after progression)."""
+    """A HER2 test taken after a line stopped for progression is a post-progression test: HER2 is re-tested on a
+    specimen taken after progression on trastuzumab (DESTINY-Gastric04; the T-DXd label)."""
     progressions = [
         (line["line"], line["end"]) for line in lines if line.get("stop_reason") == "progression" and line.get("end")
     ]
