@@ -30,7 +30,6 @@ from her2gc.readers.fhir_bundle import (
     MappingRun,
     clip,
     coded,
-    concept_text,
     describe,
     extension_value,
     fold_name,
@@ -192,13 +191,15 @@ def _tumour(run: MappingRun, entry: Entry) -> dict[str, Any]:
             f"{run.where(entry, 'extension[histology-morphology-behavior]')}: {describe(morphology_concept)} ({morphology.histology}) is not an adenocarcinoma; her2gc serves adenocarcinoma only"
         )
     histology = morphology.histology if morphology else disorder.histology if disorder else None
-    stated = (
-        concept_text(morphology_concept)
-        if morphology is not None and morphology.histology == "adenocarcinoma"
-        else None
-    )
-    if stated and "adenocarcinoma" in stated.lower():
-        histology = stated.strip().lower()  # the pathologist's words ("mucinous adenocarcinoma") over "NOS"
+    # The pathologist's words ("mucinous adenocarcinoma", the concept's text) over "NOS".
+    stated = morphology_concept.get("text") if isinstance(morphology_concept, dict) and morphology is not None else None
+    if (
+        morphology is not None
+        and morphology.histology == "adenocarcinoma"
+        and isinstance(stated, str)
+        and "adenocarcinoma" in stated.lower()
+    ):
+        histology = " ".join(stated.lower().split())
     if histology is None:
         raise InputError(
             f"{run.where(entry, 'code')}: {describe(concept)} gives the site but not the histology; add the mCODE histology-morphology-behavior "
