@@ -132,3 +132,16 @@ def test_arbitrary_values_are_refused_or_mapped(noise: Any, where: str, vocab: F
         bundle_to_case(bundle, vocab, source="b.json")
     except InputError as error:
         assert error.one_line().startswith("b.json: ")
+
+
+def test_validation_memo_remembers_only_valid_content(vocab: FhirVocabulary) -> None:
+    memo: dict[str, bool] = {}
+    bundle = gastric_record("p1")
+    first = bundle_to_case(bundle, vocab, source="b.json", validation_memo=memo)
+    assert len(memo) == 3 and all(memo.values())  # Patient, Condition, Observation
+    assert bundle_to_case(bundle, vocab, source="b.json", validation_memo=memo).case == first.case
+    broken = copy.deepcopy(bundle)
+    broken["entry"][2]["resource"]["effectiveDateTime"] = "2025-13-45"
+    with pytest.raises(InputError, match="effectiveDateTime"):
+        bundle_to_case(broken, vocab, source="b.json", validation_memo=memo)
+    assert len(memo) == 3

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -362,9 +363,19 @@ def _report_unused(run: MappingRun, others: list[Entry]) -> None:
         )
 
 
-def bundle_to_case(bundle: object, vocab: FhirVocabulary, *, source: str = "bundle") -> FhirImport:
-    """The case data of one patient's Bundle and the warnings of its mapping (see the module docstring)."""
-    run = MappingRun(index=index_bundle(bundle, source), vocab=vocab)
+def bundle_to_case(
+    bundle: object,
+    vocab: FhirVocabulary,
+    *,
+    source: str = "bundle",
+    validation_memo: MutableMapping[str, bool] | None = None,
+) -> FhirImport:
+    """The case data of one patient's Bundle and the warnings of its mapping (see the module docstring).
+
+    ``validation_memo``: a mapping the caller (an edge: the service) keeps across bundles, so
+    that a resource validated before with the same content is not validated again; bound its
+    size (e.g. an LRU mapping). Without it every resource read is validated."""
+    run = MappingRun(index=index_bundle(bundle, source), vocab=vocab, memo=validation_memo)
     run.patient, patient_id = _patient(run)
     tumour, other_conditions = _primary_tumour(run)
     findings = read_observations(run)

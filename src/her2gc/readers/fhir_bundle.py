@@ -11,8 +11,10 @@ dictionaries is what keeps a 50-resource bundle in milliseconds.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,9 +107,22 @@ def _element_path(location: tuple[int | str, ...]) -> str:
     return text
 
 
-def validate(index: BundleIndex, entry: Entry) -> None:
-    """Validate one resource by its fhir.resources R4B model (once); InputError naming the element."""
+def content_key(resource: JsonDict) -> str:
+    """A digest of a resource's content: the key under which a validation memo holds it."""
+    return hashlib.sha256(json.dumps(resource, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def validate(index: BundleIndex, entry: Entry, memo: MutableMapping[str, bool] | None = None) -> None:
+    """Validate one resource by its fhir.resources R4B model (once); InputError naming the element.
+
+    ``memo`` (content digest -> valid), when the caller keeps one across bundles, spares the
+    validation of a resource seen before with the same content: a service asked again about the
+    same record. Only valid resources are remembered."""
     if entry.label in index.validated:
+        return
+    key = content_key(entry.resource) if memo is not None else ""
+    if memo is not None and memo.get(key):
+        index.validated.add(entry.label)
         return
     from fhir.resources.R4B import get_fhir_model_class
 
@@ -125,6 +140,8 @@ def validate(index: BundleIndex, entry: Entry) -> None:
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise InputError(f"{index.where(entry, _element_path(tuple(first['loc'])))}: {message}{more}") from None
     index.validated.add(entry.label)
+    if memo is not None:
+        memo[key] = True
 
 
 # ---------------------------------------------------------------- element shapes
@@ -298,6 +315,7 @@ class MappingRun:
     used: set[str] = field(default_factory=set)
     ignored_in_error: list[str] = field(default_factory=list)
     sample_ids: list[str] = field(default_factory=list)
+    memo: MutableMapping[str, bool] | None = None
 
     @property
     def codes(self) -> FhirCodes:
@@ -309,7 +327,7 @@ class MappingRun:
         self.warnings.append(Warning(code=code, message=message, fields=list(fields or [])))
 
     def use(self, entry: Entry) -> None:
-        validate(self.index, entry)
+        validate(self.index, entry, self.memo)
         self.used.add(entry.label)
 
     def where(self, entry: Entry, element: str) -> str:
