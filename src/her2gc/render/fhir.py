@@ -281,4 +281,6 @@ def report_to_bundle(
 def to_fhir_json(report: Report, case: Case, codes: FhirCodes, **options: Any) -> str:
     """The Bundle as compact JSON text (keys in FHIR's order, one trailing newline): the form
     FHIR servers exchange, and written by the C encoder (an indented dump takes ten times longer)."""
-    return json.dumps(report_to_bundle(report, case, codes, **options), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return (
+        json.dumps(report_to_bundle(report, case, codes, **options), ensure_ascii=False, separators=(",", ":")) + "\n"
+    )

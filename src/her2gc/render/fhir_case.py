@@ -41,7 +41,9 @@ class BundleWriter:
 
     def add(self, resource_type: str, kind: str, key: object, body: JsonDict) -> str:
         """Add a resource; return the reference to it (``urn:uuid:...``)."""
-        rid = str(uuid.uuid5(self.namespace, f"{self.patient_key}|{kind}|{json.dumps(key, sort_keys=True, default=str)}"))
+        rid = str(
+            uuid.uuid5(self.namespace, f"{self.patient_key}|{kind}|{json.dumps(key, sort_keys=True, default=str)}")
+        )
         if rid in self.ids:
             raise ValueError(f"duplicate resource key {kind} {key!r}")  # a programming error: keys must be unique
         self.ids.add(rid)
