@@ -1,4 +1,4 @@
-"""The command line: ``her2gc evaluate | kb | model | annotate``.
+"""The command line: ``her2gc evaluate | kb | model | annotate | fhir``.
 
 Each command imports what it needs when it runs, so ``her2gc --help`` and a single
 evaluation do not pay for the model engine or the sequencing readers. Errors of the
@@ -14,6 +14,7 @@ import click
 import typer
 
 from her2gc.cli.evaluate import evaluate
+from her2gc.cli.fhir import fhir_app
 from her2gc.cli.kb import kb_app
 from her2gc.cli.model import model_app
 from her2gc.cli.sequencing import annotate_command
@@ -26,6 +27,7 @@ app.command()(evaluate)
 app.add_typer(kb_app, name="kb")
 app.add_typer(model_app, name="model")
 app.command("annotate")(annotate_command)
+app.add_typer(fhir_app, name="fhir")
 
 
 # Typer >= 0.29 carries its own copy of click; older releases raise click's own classes.

@@ -36,9 +36,13 @@ def command_line_runtime() -> Runtime:
 
 
 def evaluate(
-    case_file: Annotated[Path, typer.Argument(metavar="CASE", help="case file, JSON or YAML (may be .gz)")],
+    ctx: typer.Context,
+    case_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="CASE", help="case file, JSON or YAML (may be .gz), or a FHIR R4 Bundle"),
+    ] = None,
     region: Annotated[str | None, typer.Option(help="US | EU | CN | JP (overrides the case)")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="text | json | html")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text | json | html | fhir")] = "text",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="write the report here")] = None,
     maf: Annotated[Path | None, typer.Option(help="MAF to merge into the case's alterations")] = None,
     vcf: Annotated[Path | None, typer.Option(help="annotated VCF (VEP CSQ or SnpEff ANN)")] = None,
@@ -53,22 +57,34 @@ def evaluate(
         bool, typer.Option(help="also count >= 6 HER2 signals per cell as ISH-amplified (unconfirmed rule)")
     ] = False,
     model: Annotated[bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses")] = True,
+    fhir_server: Annotated[
+        str | None, typer.Option("--fhir-server", help="FHIR R4 server base URL to read the patient from")
+    ] = None,
+    patient: Annotated[str | None, typer.Option(help="Patient id on --fhir-server")] = None,
+    fhir_token: Annotated[
+        str | None,
+        typer.Option("--fhir-token", envvar="HER2GC_FHIR_TOKEN", help="bearer token for --fhir-server"),
+    ] = None,
 ) -> None:
-    """One case in, one report out."""
+    """One case (or FHIR R4 Bundle) in, one report out."""
+    from her2gc.cli.fhir import read_evaluation_input, render_output
     from her2gc.engine import EvaluationOptions
     from her2gc.engine import evaluate as run_evaluation
     from her2gc.kb.loader import load_kb
-    from her2gc.readers.case_file import read_case
-    from her2gc.render import FORMATS, render
+    from her2gc.render import FORMATS
 
-    if output_format not in FORMATS:
-        raise InputError(f"--format: '{output_format}' is not one of {', '.join(FORMATS)}")
+    formats = (*FORMATS, "fhir")
+    if output_format not in formats:
+        raise InputError(f"--format: '{output_format}' is not one of {', '.join(formats)}")
+    if case_file is None and fhir_server is None:
+        ctx.fail("Missing argument 'CASE' (a case file or FHIR Bundle, or --fhir-server URL --patient ID).")
     kb = load_kb()
-    case = read_case(case_file, kb)
+    case, mapping_warnings = read_evaluation_input(
+        case_file, kb, fhir_server=fhir_server, patient=patient, token=fhir_token
+    )
     if region is None and case.region is None:
-        raise InputError(
-            f"{case_file}: case.region: required (set region: US, EU, CN or JP in the case, or pass --region)"
-        )
+        where = case_file if case_file is not None else fhir_server
+        raise InputError(f"{where}: case.region: required (set region: US, EU, CN or JP in the case, or pass --region)")
     read_accounts: list[str] = []
     if any(path is not None for path in (maf, vcf, cna, seg, ctdna)):
         from her2gc.cli.sequencing import merge_sequencing
@@ -90,4 +106,4 @@ def evaluate(
         region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model
     )
     report = run_evaluation(case, kb, options, runtime=command_line_runtime(), read_accounts=read_accounts)
-    write_output(render(report, output_format, case, kb), output)
+    write_output(render_output(report, case, output_format, kb, mapping_warnings), output)

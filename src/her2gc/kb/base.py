@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from her2gc.kb import schema as s
 from her2gc.kb.genomics import GenomicsKnowledge
+from her2gc.kb.schema_fhir import FhirCodes
 from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
 from her2gc.kb.schema_model import ModelAnnotations
 from her2gc.kb.schema_resistance import ResistanceKnowledge
@@ -48,6 +49,7 @@ class KnowledgeBase:
     model_bnet: str | None
     vocabulary: Vocabulary
     genomics: GenomicsKnowledge
+    fhir_codes: FhirCodes
     data_dir: Path
     counts: Mapping[str, int] = field(default_factory=dict)
     drug_classes: Mapping[str, str] = field(default_factory=dict)

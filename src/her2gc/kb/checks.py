@@ -92,6 +92,7 @@ def _all_entries(kb: KnowledgeBase) -> Iterator[tuple[str, BaseModel]]:
     for name in ("mechanisms", "ncrna", "ctdna_patterns", "evidence_levels"):
         for index, entry in enumerate(_as_list(getattr(kb.resistance, name))):
             yield f"{name}[{index}]", entry
+    yield "fhir_codes", kb.fhir_codes
     annotations = kb.model
     if annotations is not None:
         yield "model", annotations

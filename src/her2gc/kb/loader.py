@@ -23,6 +23,7 @@ from her2gc.kb import snapshot
 from her2gc.kb.base import KnowledgeBase, kind_tables
 from her2gc.kb.checks import dangling_references
 from her2gc.kb.genomics import build_genomics
+from her2gc.kb.schema_fhir import FhirCodes
 from her2gc.kb.schema_genomics import CopyNumberRules, Hotspot, VariantClasses
 from her2gc.kb.schema_model import load_model_annotations
 from her2gc.kb.schema_resistance import assemble_resistance_knowledge, hotspots_from_entries
@@ -94,6 +95,7 @@ def _parts_from_yaml(data_dir: Path) -> dict[str, Any]:
             VariantClasses, read_file(data_dir / "variant_classes.yaml"), "variant_classes.yaml"
         ),
         "copy_number": validate(CopyNumberRules, read_file(data_dir / "copy_number.yaml"), "copy_number.yaml"),
+        "fhir_codes": validate(FhirCodes, read_file(data_dir / "fhir_codes.yaml"), "fhir_codes.yaml"),
     }
 
 
@@ -133,6 +135,7 @@ def _assemble(parts: dict[str, Any], data_dir: Path, sha256: str) -> KnowledgeBa
         model=parts["model"],
         model_bnet=parts["model_bnet"],
         vocabulary=vocabulary,
+        fhir_codes=parts["fhir_codes"],
         genomics=build_genomics(genes, parts["hotspots"], parts["variant_classes"], parts["copy_number"], vocabulary),
         data_dir=data_dir,
         drug_classes={drug_id: drug.drug_class for drug_id, drug in drugs.items()},

@@ -249,6 +249,9 @@ class Caution(Entry):
     text: str
     sources: list[str] = Field(default_factory=list)
     confirmed: bool = True
+    regions: list[Region] | None = Field(
+        default=None, description="said only to patients in these regions (a caution about one region's label)"
+    )
 
 
 class Recommendation(Sourced):

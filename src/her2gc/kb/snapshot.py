@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from her2gc._version import __version__
-from her2gc.kb import schema, schema_genomics, schema_model, schema_resistance, schema_rules
+from her2gc.kb import schema, schema_fhir, schema_genomics, schema_model, schema_resistance, schema_rules
 
 FORMAT = 3
 _TAG = "__model__"
@@ -40,7 +40,7 @@ def _registry(modules: tuple[ModuleType, ...]) -> dict[str, type[BaseModel]]:
     }
 
 
-CLASSES = _registry((schema, schema_rules, schema_resistance, schema_genomics, schema_model))
+CLASSES = _registry((schema, schema_rules, schema_resistance, schema_genomics, schema_model, schema_fhir))
 
 
 def _schema_fingerprint() -> str:

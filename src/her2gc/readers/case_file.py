@@ -35,11 +35,15 @@ def case_from_data(data: Any, source: str = "<case>", kb: KnowledgeBase | None =
 MAX_CASE_BYTES = 32 * 1024**2  # a real case is a few kilobytes; a cohort is read row by row
 
 
+def read_case_document(path: Path) -> Any:
+    """The parsed document of a case file or FHIR Bundle (JSON or YAML, plain or ``.gz``), size-capped."""
+    raw = read_bytes(path)
+    if len(raw) > MAX_CASE_BYTES:
+        raise InputError(f"{path}: {len(raw):,} bytes, over the {MAX_CASE_BYTES:,}-byte limit of a case file")
+    return parse_document(path, decode(path, raw))
+
+
 def read_case(path: str | Path, kb: KnowledgeBase | None = None) -> Case:
     """Read and validate a case file (JSON or YAML, plain or ``.gz``)."""
     file_path = Path(path)
-    raw = read_bytes(file_path)
-    if len(raw) > MAX_CASE_BYTES:
-        raise InputError(f"{file_path}: {len(raw):,} bytes, over the {MAX_CASE_BYTES:,}-byte limit of a case file")
-    data = parse_document(file_path, decode(file_path, raw))
-    return case_from_data(data, str(file_path), kb)
+    return case_from_data(read_case_document(file_path), str(file_path), kb)

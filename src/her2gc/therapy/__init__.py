@@ -91,6 +91,7 @@ def _approval_status(approval: RegionalApproval, region: str) -> ApprovalStatus:
 
 def _cautions(
     rec: Recommendation,
+    region: str,
     her2: Her2Status,
     approval: RegionalApproval,
     kb: KnowledgeBase,
@@ -101,6 +102,7 @@ def _cautions(
     cautions = [
         OptionCaution(id=c.id, kind="recommendation", text=c.text, confirmed=c.confirmed, sources=list(c.sources))
         for c in rec.cautions
+        if c.regions is None or region in c.regions
     ]
     cautions += [
         OptionCaution(id=f"approval-{i + 1}", kind="approval", text=text, sources=list(approval.sources))
@@ -162,7 +164,7 @@ def build_option(
     why = [rec.rationale, *rec.endorsements]
     if approval.approval is not None:
         why.append(f"{approval.approval.region}: {approval.status} — {approval.approval.indication}")
-    cautions = _cautions(rec, her2, approval, kb, held, missed) + resistance_cautions(regimen.drugs)
+    cautions = _cautions(rec, patient.region, her2, approval, kb, held, missed) + resistance_cautions(regimen.drugs)
     cautions += safety_cautions(regimen.drugs, regimen.chemotherapy_options)
     outcomes = [o for trial in trials for o in _outcomes(kb, trial.id, rec.regimen_id, patient.her2_tiers, runtime)]
     option = Option(
