@@ -1,0 +1,177 @@
+"""From a request body to a report and back: parsing, validation, content negotiation.
+
+Bad input is answered as the command line would word it, in FastAPI's error shape:
+``422 {"detail": [{"loc": ["body", "her2_tests", 0, "ihc", "score"],
+"msg": "case.her2_tests[0].ihc.score: '4+' is not one of 0, 1+, 2+, 3+"}]}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from her2gc.case import Case
+from her2gc.engine import EvaluationOptions, evaluate
+from her2gc.errors import InputError
+from her2gc.kb.loader import KnowledgeBase
+from her2gc.report import Report
+from her2gc.service.fhir_bridge import FhirBridge
+
+# The old places of the readers and renderers, imported in this one spot.
+from her2gc.formats.case_io import field_path, validation_message  # noqa: I001
+from her2gc.formats.render import to_html, to_json
+
+JSON = "application/json"
+FHIR_JSON = "application/fhir+json"
+HTML = "text/html"
+REPORT_MEDIA_TYPES = (JSON, HTML, FHIR_JSON)
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
+class RequestProblem(Exception):
+    """An answer other than 200, with the detail list of the contract's error shape."""
+
+    def __init__(self, status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail[0]["msg"] if detail else str(status))
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def problem(status: int, loc: Sequence[str | int], msg: str) -> RequestProblem:
+    return RequestProblem(status, [{"loc": list(loc), "msg": msg}])
+
+
+def _error_detail(error: Any) -> dict[str, Any]:
+    location = tuple(part for part in error["loc"] if part not in ("function-after", "function-before"))
+    return {"loc": ["body", *location], "msg": f"{field_path(location)}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"}
+
+
+def validation_problem(exc: ValidationError, root_loc: Sequence[str | int] = ("body",)) -> RequestProblem:
+    """Every validation error; the first worded exactly as the command line words it."""
+    errors = exc.errors()
+    first_location = tuple(part for part in errors[0]["loc"] if part not in ("function-after", "function-before"))
+    first = {"loc": [*root_loc, *first_location], "msg": validation_message(exc, "body").removeprefix("body: ")}
+    rest = [_error_detail(error) for error in errors[1:]]
+    for item in rest:
+        item["loc"] = [*root_loc, *item["loc"][1:]]
+    return RequestProblem(422, [first, *rest])
+
+
+def parse_document(body: bytes, content_type: str | None) -> Any:
+    """JSON (or YAML when the content type says so) from the body; 422 when malformed."""
+    media = (content_type or JSON).split(";", 1)[0].strip().lower()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise problem(422, ["body"], f"body: not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise problem(422, ["body"], "body: empty; send a case (JSON) or a FHIR R4 Bundle")
+    if media in YAML_TYPES:
+        from her2gc.kb.yamlio import YamlSyntaxError, parse_yaml
+
+        try:
+            return parse_yaml(text)
+        except YamlSyntaxError as exc:
+            where = f" line {exc.line}" if exc.line is not None else ""
+            raise problem(422, ["body"], f"body{where}: malformed YAML ({exc.problem})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise problem(422, ["body"], f"body line {exc.lineno}: malformed JSON ({exc.msg})") from None
+    except RecursionError:
+        raise problem(422, ["body"], "body: JSON nested too deeply") from None
+
+
+def case_from_document(data: Any, fhir: FhirBridge, source: str = "body") -> Case:
+    """A her2gc case, or a FHIR R4 Bundle mapped to one (recognised by ``resourceType``)."""
+    if not isinstance(data, dict):
+        raise problem(422, ["body"], f"case: expected a mapping at the top level, got {type(data).__name__}")
+    if "resourceType" in data:
+        if data.get("resourceType") != "Bundle":
+            raise problem(422, ["body", "resourceType"], f"{source}: resourceType: '{str(data.get('resourceType'))[:40]}' is not Bundle; send a FHIR R4 Bundle or a her2gc case")
+        try:
+            return fhir.case_from_bundle(data, source)
+        except LookupError as exc:
+            raise problem(415, ["body"], str(exc)) from None
+        except InputError as exc:
+            raise problem(422, ["body"], exc.one_line()) from None
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+def parse_region(region: str | None) -> str | None:
+    if region is None or region == "":
+        return None
+    upper = region.upper()
+    if upper not in ("US", "EU", "CN", "JP"):
+        raise problem(422, ["query", "region"], f"region: '{region[:20]}' is not one of US, EU, CN, JP")
+    return upper
+
+
+def run_evaluation(case: Case, kb: KnowledgeBase, options: EvaluationOptions) -> Report:
+    try:
+        return evaluate(case, kb, options)
+    except InputError as exc:
+        message = exc.one_line()
+        loc = ["query", "region"] if message.startswith(("case.region", "--region")) else ["body"]
+        raise problem(422, loc, message.replace("--region", "region").replace("or pass region", "or pass ?region=")) from None
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    quality: float
+
+
+def _ranges(accept: str) -> list[MediaRange]:
+    ranges: list[MediaRange] = []
+    for part in accept.split(","):
+        pieces = [piece.strip() for piece in part.split(";")]
+        if not pieces[0]:
+            continue
+        quality = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        ranges.append(MediaRange(pieces[0].lower(), quality))
+    return ranges
+
+
+def negotiate(accept: str | None, offered: Sequence[str] = REPORT_MEDIA_TYPES) -> str | None:
+    """The offered media type the Accept header prefers (the first offered for none or ``*/*``)."""
+    if accept is None or not accept.strip():
+        return offered[0]
+    best: tuple[float, int, str] | None = None
+    for position, media in enumerate(offered):
+        major = media.split("/", 1)[0]
+        quality = max(
+            (r.quality for r in _ranges(accept) if r.type in (media, f"{major}/*", "*/*")),
+            default=0.0,
+        )
+        exact = max((r.quality for r in _ranges(accept) if r.type == media), default=None)
+        quality = exact if exact is not None else quality
+        if quality > 0 and (best is None or (quality, -position) > (best[0], -best[1])):
+            best = (quality, position, media)
+    return best[2] if best else None
+
+
+def render_report(report: Report, media_type: str, fhir: FhirBridge) -> bytes:
+    if media_type == HTML:
+        return to_html(report).encode()
+    if media_type == FHIR_JSON:
+        try:
+            return fhir.to_fhir(report).encode()
+        except LookupError as exc:
+            raise problem(406, ["header", "accept"], str(exc)) from None
+    return to_json(report).encode()
