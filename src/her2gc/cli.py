@@ -128,9 +128,12 @@ def kb_show(
 def _mount_parts() -> None:
     from her2gc.formats.cli import annotate_command
     from her2gc.network.cli import model_app
+    from her2gc.service.cli import audit_app, serve_command
 
     app.add_typer(model_app, name="model")
     app.command("annotate")(annotate_command)
+    app.command("serve")(serve_command)
+    app.add_typer(audit_app, name="audit")
 
 
 _mount_parts()

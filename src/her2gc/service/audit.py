@@ -25,7 +25,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Engine, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, event, insert, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 GENESIS = "0" * 64
@@ -109,7 +124,19 @@ class Appended:
     entry_hash: str
 
 
-HASHED_FIELDS = ("seq", "recorded_at", "kind", "endpoint", "client", "kb_sha256", "input_sha256", "report_sha256", "patient_hash", "details", "prev_hash")
+HASHED_FIELDS = (
+    "seq",
+    "recorded_at",
+    "kind",
+    "endpoint",
+    "client",
+    "kb_sha256",
+    "input_sha256",
+    "report_sha256",
+    "patient_hash",
+    "details",
+    "prev_hash",
+)
 
 
 def entry_hash(row: dict[str, Any]) -> str:
@@ -154,7 +181,9 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get("her2gc_read_only") else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql(
+            "BEGIN" if connection.get_execution_options().get("her2gc_read_only") else "BEGIN IMMEDIATE"
+        )
 
     return engine
 
@@ -171,8 +200,12 @@ def create_schema(engine: Engine) -> None:
         elif engine.dialect.name == "postgresql":
             connection.exec_driver_sql(_PG_FUNCTION)
             for table in ("her2gc_audit", "her2gc_cds_feedback"):
-                connection.exec_driver_sql(_PG_TRIGGER.format(name=f"{table}_append_only", events="UPDATE OR DELETE", table=table, each="ROW"))
-                connection.exec_driver_sql(_PG_TRIGGER.format(name=f"{table}_no_truncate", events="TRUNCATE", table=table, each="STATEMENT"))
+                connection.exec_driver_sql(
+                    _PG_TRIGGER.format(name=f"{table}_append_only", events="UPDATE OR DELETE", table=table, each="ROW")
+                )
+                connection.exec_driver_sql(
+                    _PG_TRIGGER.format(name=f"{table}_no_truncate", events="TRUNCATE", table=table, each="STATEMENT")
+                )
 
 
 def _now() -> str:
@@ -183,7 +216,9 @@ def append_entries(connection: Connection, entries: list[AuditEntry]) -> list[Ap
     """Append entries in the open transaction, chained after the current head."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-    head = connection.execute(select(audit_table.c.seq, audit_table.c.entry_hash).order_by(audit_table.c.seq.desc()).limit(1)).first()
+    head = connection.execute(
+        select(audit_table.c.seq, audit_table.c.entry_hash).order_by(audit_table.c.seq.desc()).limit(1)
+    ).first()
     seq, previous = (int(head[0]), str(head[1])) if head else (0, GENESIS)
     written: list[Appended] = []
     rows: list[dict[str, Any]] = []
@@ -314,11 +349,32 @@ def verify_chain(engine: Engine) -> Verification:
         for row in _rows(connection):
             count += 1
             if row["seq"] != seq + 1:
-                return Verification(False, count, 0, seq, previous, f"row {row['seq']}: expected sequence number {seq + 1} (a row is missing)")
+                return Verification(
+                    False,
+                    count,
+                    0,
+                    seq,
+                    previous,
+                    f"row {row['seq']}: expected sequence number {seq + 1} (a row is missing)",
+                )
             if row["prev_hash"] != previous:
-                return Verification(False, count, 0, seq, previous, f"row {row['seq']}: prev_hash does not match row {seq}'s hash (rows removed, inserted or reordered)")
+                return Verification(
+                    False,
+                    count,
+                    0,
+                    seq,
+                    previous,
+                    f"row {row['seq']}: prev_hash does not match row {seq}'s hash (rows removed, inserted or reordered)",
+                )
             if entry_hash(row) != row["entry_hash"]:
-                return Verification(False, count, 0, seq, previous, f"row {row['seq']}: content does not match its hash (the row was changed)")
+                return Verification(
+                    False,
+                    count,
+                    0,
+                    seq,
+                    previous,
+                    f"row {row['seq']}: content does not match its hash (the row was changed)",
+                )
             if row["kind"] == "feedback":
                 digests[row["seq"]] = row["input_sha256"]
             seq, previous = row["seq"], row["entry_hash"]
@@ -327,7 +383,16 @@ def verify_chain(engine: Engine) -> Verification:
             feedback += 1
             expected = digests.pop(int(fb["audit_seq"]), None)
             if expected is None or feedback_digest(str(fb["body"])) != expected or not _columns_match_body(dict(fb)):
-                return Verification(False, count, feedback, seq, previous, f"feedback of row {fb['audit_seq']}: does not match the digest in the trail (the feedback was changed)")
+                return Verification(
+                    False,
+                    count,
+                    feedback,
+                    seq,
+                    previous,
+                    f"feedback of row {fb['audit_seq']}: does not match the digest in the trail (the feedback was changed)",
+                )
         if digests:
-            return Verification(False, count, feedback, seq, previous, f"row {min(digests)}: its feedback row is missing")
+            return Verification(
+                False, count, feedback, seq, previous, f"row {min(digests)}: its feedback row is missing"
+            )
     return Verification(True, count, feedback, seq, previous)

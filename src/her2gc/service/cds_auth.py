@@ -63,15 +63,24 @@ def keys_from_jwks(data: Any, source: str) -> dict[str, TrustedKey]:
         kty = jwk.get("kty") if isinstance(jwk, dict) else None
         if isinstance(jwk, dict) and "d" in jwk:
             # A private key in a trust store is a leak to be fixed at the source, not skipped.
-            raise InputError(f"HER2GC_CDS_JWKS: {source}: keys[{index}] holds a private key; the file takes the EHR's public keys only")
+            raise InputError(
+                f"HER2GC_CDS_JWKS: {source}: keys[{index}] holds a private key; the file takes the EHR's public keys only"
+            )
         algorithm = "ES384" if kty == "EC" and jwk.get("crv") == "P-384" else "RS384" if kty == "RSA" else None
-        if not isinstance(kid, str) or algorithm is None or jwk.get("use", "sig") != "sig" or jwk.get("alg", algorithm) != algorithm:
+        if (
+            not isinstance(kid, str)
+            or algorithm is None
+            or jwk.get("use", "sig") != "sig"
+            or jwk.get("alg", algorithm) != algorithm
+        ):
             skipped.append(f"keys[{index}]")
             continue
         try:
             parsed = jwt.PyJWK(jwk, algorithm=algorithm).key
         except (jwt.PyJWKError, ValueError, TypeError) as exc:
-            raise InputError(f"HER2GC_CDS_JWKS: {source}: keys[{index}] ({kid}): not a usable {algorithm} key ({exc})") from None
+            raise InputError(
+                f"HER2GC_CDS_JWKS: {source}: keys[{index}] ({kid}): not a usable {algorithm} key ({exc})"
+            ) from None
         if algorithm == "RS384" and parsed.key_size < MIN_RSA_BITS:
             skipped.append(f"keys[{index}] (RSA below {MIN_RSA_BITS} bits)")
             continue
@@ -79,7 +88,11 @@ def keys_from_jwks(data: Any, source: str) -> dict[str, TrustedKey]:
             raise InputError(f"HER2GC_CDS_JWKS: {source}: kid '{kid}' appears twice")
         keys[kid] = TrustedKey(kid=kid, algorithm=algorithm, key=parsed)
     if skipped:
-        log.warning("HER2GC_CDS_JWKS: %d key(s) skipped (only EC P-384 for ES384 and RSA for RS384 sign CDS Hooks JWTs): %s", len(skipped), ", ".join(skipped))
+        log.warning(
+            "HER2GC_CDS_JWKS: %d key(s) skipped (only EC P-384 for ES384 and RSA for RS384 sign CDS Hooks JWTs): %s",
+            len(skipped),
+            ", ".join(skipped),
+        )
     if not keys:
         raise InputError(f"HER2GC_CDS_JWKS: {source}: no ES384 or RS384 signing key in the set")
     return keys
@@ -145,7 +158,9 @@ class CdsClaims:
 
 
 class CdsJwtVerifier:
-    def __init__(self, jwks: JwksFile, issuers: tuple[str, ...], replay: ReplayGuard, *, leeway: int, max_lifetime: int) -> None:
+    def __init__(
+        self, jwks: JwksFile, issuers: tuple[str, ...], replay: ReplayGuard, *, leeway: int, max_lifetime: int
+    ) -> None:
         self.jwks = jwks
         self.issuers = issuers
         self.replay = replay
@@ -171,7 +186,9 @@ class CdsJwtVerifier:
         if trusted is None:
             raise CdsAuthError("JWT kid does not name a trusted key")
         if trusted.algorithm != algorithm:
-            raise CdsAuthError(f"JWT algorithm {algorithm} does not match the {_FAMILY[trusted.algorithm]} key it names")
+            raise CdsAuthError(
+                f"JWT algorithm {algorithm} does not match the {_FAMILY[trusted.algorithm]} key it names"
+            )
         claims = self._decode(token, trusted, audience)
         if claims["exp"] - claims["iat"] > self.max_lifetime:
             raise CdsAuthError(f"JWT lives longer than {self.max_lifetime} s (exp - iat)")

@@ -51,7 +51,13 @@ class ServiceState:
         self.engine.dispose()
 
 
-def build_state(settings: Settings, kb: KnowledgeBase, *, fhir: FhirBridge | None = None, transport: httpx.AsyncBaseTransport | None = None) -> ServiceState:
+def build_state(
+    settings: Settings,
+    kb: KnowledgeBase,
+    *,
+    fhir: FhirBridge | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ServiceState:
     """Everything a worker needs, from its settings; raises InputError naming a bad setting."""
     engine = make_engine(settings.database_url)
     create_schema(engine)
@@ -91,14 +97,18 @@ async def get_kb(state: ServiceState = Depends(get_state)) -> KnowledgeBase:
 
 
 def _unauthorized(loc: str, message: str, error: str = "invalid_token") -> RequestProblem:
-    return RequestProblem(401, [{"loc": ["header", loc], "msg": message}], headers={"WWW-Authenticate": f'Bearer error="{error}"'})
+    return RequestProblem(
+        401, [{"loc": ["header", loc], "msg": message}], headers={"WWW-Authenticate": f'Bearer error="{error}"'}
+    )
 
 
 def _rate_limited(state: ServiceState, request: Request, client: Client) -> None:
     key = client.id if client.kind != "anonymous" else f"ip:{request.client.host if request.client else '-'}"
     wait = state.limiter.allow(key)
     if wait is not None:
-        raise RequestProblem(429, [{"loc": [], "msg": "too many requests; slow down"}], headers={"Retry-After": str(max(1, round(wait)))})
+        raise RequestProblem(
+            429, [{"loc": [], "msg": "too many requests; slow down"}], headers={"Retry-After": str(max(1, round(wait)))}
+        )
 
 
 async def api_client(request: Request, state: ServiceState = Depends(get_state)) -> Client:
@@ -107,7 +117,9 @@ async def api_client(request: Request, state: ServiceState = Depends(get_state))
     if state.tokens is not None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise _unauthorized("authorization", "this service needs 'Authorization: Bearer <API token>'", "invalid_request")
+            raise _unauthorized(
+                "authorization", "this service needs 'Authorization: Bearer <API token>'", "invalid_request"
+            )
         found = state.tokens.match(token.strip())
         if found is None:
             raise _unauthorized("authorization", "API token not recognised")
@@ -144,7 +156,9 @@ async def cds_client(request: Request, state: ServiceState = Depends(get_state))
     if state.cds is not None:
         verifier = state.cds
         try:
-            claims = await run_in_threadpool(verifier.verify, request.headers.get("authorization"), called_url(request, state.settings))
+            claims = await run_in_threadpool(
+                verifier.verify, request.headers.get("authorization"), called_url(request, state.settings)
+            )
         except CdsAuthError as exc:
             raise _unauthorized("authorization", str(exc)) from None
         client = Client(id=f"cds:{claims.issuer}"[:80], kind="cds")

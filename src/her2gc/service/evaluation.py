@@ -48,7 +48,10 @@ def problem(status: int, loc: Sequence[str | int], msg: str) -> RequestProblem:
 
 def _error_detail(error: Any) -> dict[str, Any]:
     location = tuple(part for part in error["loc"] if part not in ("function-after", "function-before"))
-    return {"loc": ["body", *location], "msg": f"{field_path(location)}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}"}
+    return {
+        "loc": ["body", *location],
+        "msg": f"{field_path(location)}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}",
+    }
 
 
 def validation_problem(exc: ValidationError, root_loc: Sequence[str | int] = ("body",)) -> RequestProblem:
@@ -93,7 +96,11 @@ def case_from_document(data: Any, fhir: FhirBridge, source: str = "body") -> Cas
         raise problem(422, ["body"], f"case: expected a mapping at the top level, got {type(data).__name__}")
     if "resourceType" in data:
         if data.get("resourceType") != "Bundle":
-            raise problem(422, ["body", "resourceType"], f"{source}: resourceType: '{str(data.get('resourceType'))[:40]}' is not Bundle; send a FHIR R4 Bundle or a her2gc case")
+            raise problem(
+                422,
+                ["body", "resourceType"],
+                f"{source}: resourceType: '{str(data.get('resourceType'))[:40]}' is not Bundle; send a FHIR R4 Bundle or a her2gc case",
+            )
         try:
             return fhir.case_from_bundle(data, source)
         except LookupError as exc:
@@ -121,7 +128,9 @@ def run_evaluation(case: Case, kb: KnowledgeBase, options: EvaluationOptions) ->
     except InputError as exc:
         message = exc.one_line()
         loc = ["query", "region"] if message.startswith(("case.region", "--region")) else ["body"]
-        raise problem(422, loc, message.replace("--region", "region").replace("or pass region", "or pass ?region=")) from None
+        raise problem(
+            422, loc, message.replace("--region", "region").replace("or pass region", "or pass ?region=")
+        ) from None
 
 
 @dataclass(frozen=True)

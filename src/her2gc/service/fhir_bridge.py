@@ -51,7 +51,9 @@ class FhirBridge:
 
     def to_fhir(self, report: Report) -> str:
         if self.renderer is None:
-            raise LookupError("writing the report as a FHIR R4 Bundle is not available in this installation (no her2gc.render.fhir)")
+            raise LookupError(
+                "writing the report as a FHIR R4 Bundle is not available in this installation (no her2gc.render.fhir)"
+            )
         return self.renderer(report)
 
 

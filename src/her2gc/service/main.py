@@ -49,7 +49,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        detail = [{"loc": list(error.get("loc", [])), "msg": str(error.get("msg", "invalid"))} for error in exc.errors()]
+        detail = [
+            {"loc": list(error.get("loc", [])), "msg": str(error.get("msg", "invalid"))} for error in exc.errors()
+        ]
         return _problem(422, detail)
 
     @app.exception_handler(StarletteHTTPException)
@@ -75,7 +77,9 @@ def _install_openapi(app: FastAPI) -> None:
 
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(openapi_docs.component_schemas([Case, Report, CdsRequest, CdsResponse, Discovery, FeedbackRequest]))
+            components.update(
+                openapi_docs.component_schemas([Case, Report, CdsRequest, CdsResponse, Discovery, FeedbackRequest])
+            )
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -88,7 +92,12 @@ def _install_openapi(app: FastAPI) -> None:
         return page
 
 
-def create_app(settings: Settings | None = None, *, fhir: FhirBridge | None = None, fhir_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    fhir: FhirBridge | None = None,
+    fhir_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
     """The service; settings from the environment unless given (tests pass their own)."""
     chosen = settings or load_settings()
 
@@ -98,6 +107,7 @@ def create_app(settings: Settings | None = None, *, fhir: FhirBridge | None = No
 
         state = build_state(chosen, her2gc.load_kb(), fhir=fhir, transport=fhir_transport)
         _warn_if_open(chosen)
+        _warm_up(state.kb)
         app.state.service = state
         try:
             yield
@@ -119,9 +129,31 @@ def create_app(settings: Settings | None = None, *, fhir: FhirBridge | None = No
     app.include_router(api.router)
     app.include_router(cds.router)
     if chosen.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(chosen.cors_origins), allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type", "Accept"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(chosen.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+        )
     app.add_middleware(EdgeMiddleware, max_body_bytes=chosen.max_body_bytes)
     return app
+
+
+WARM_UP_CASE = {
+    "patient_id": "warm-up",
+    "region": "US",
+    "tumour": {"site": "stomach"},
+    "her2_tests": [{"specimen": "biopsy", "ihc": {"score": "3+"}}],
+}
+
+
+def _warm_up(kb: Any) -> None:
+    """One evaluation at start-up, so the first patient does not pay for the engine's first-use setup."""
+    from her2gc.case import Case
+    from her2gc.engine import EvaluationOptions, evaluate
+    from her2gc.service.evaluation import to_json
+
+    to_json(evaluate(Case.model_validate(WARM_UP_CASE), kb, EvaluationOptions(with_model=False)))
 
 
 def _warn_if_open(settings: Settings) -> None:

@@ -65,7 +65,9 @@ class EdgeMiddleware:
         declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             status = 413
-            await _send_json(send, 413, b'{"detail":[{"loc":["body"],"msg":"request body larger than %d bytes"}]}' % limit)
+            await _send_json(
+                send, 413, b'{"detail":[{"loc":["body"],"msg":"request body larger than %d bytes"}]}' % limit
+            )
             self._log(scope, status, started)
             return
         received = 0

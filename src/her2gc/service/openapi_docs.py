@@ -21,12 +21,20 @@ PROBLEM_SCHEMA = {
             "items": {
                 "type": "object",
                 "required": ["loc", "msg"],
-                "properties": {"loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}, "msg": {"type": "string"}},
+                "properties": {
+                    "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "msg": {"type": "string"},
+                },
             },
         }
     },
 }
-FHIR_BUNDLE = {"type": "object", "required": ["resourceType"], "properties": {"resourceType": {"const": "Bundle"}}, "description": "a FHIR R4 Bundle (mapped as docs/fhir.md describes)"}
+FHIR_BUNDLE = {
+    "type": "object",
+    "required": ["resourceType"],
+    "properties": {"resourceType": {"const": "Bundle"}},
+    "description": "a FHIR R4 Bundle (mapped as docs/fhir.md describes)",
+}
 
 EVALUATE_DESCRIPTION = (
     "One case in (a her2gc case as JSON or YAML, or a FHIR R4 Bundle), one report out. "
@@ -53,14 +61,27 @@ COMMON_ERRORS = {
 
 def evaluate_request() -> dict[str, Any]:
     body = {"oneOf": [{"$ref": "#/components/schemas/Case"}, FHIR_BUNDLE]}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}, "application/fhir+json": {"schema": FHIR_BUNDLE}, "application/yaml": {"schema": {"type": "string"}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": body},
+                "application/fhir+json": {"schema": FHIR_BUNDLE},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        }
+    }
 
 
 def evaluate_responses() -> dict[int | str, dict[str, Any]]:
     return {
         200: {
             "description": "the report",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}, "text/html": {"schema": {"type": "string"}}, "application/fhir+json": {"schema": FHIR_BUNDLE}},
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Report"}},
+                "text/html": {"schema": {"type": "string"}},
+                "application/fhir+json": {"schema": FHIR_BUNDLE},
+            },
         },
         406: _error("no acceptable report format (or FHIR output not installed)"),
         415: _error("FHIR input while the FHIR reader is not installed"),
@@ -72,21 +93,37 @@ def report_form_request() -> dict[str, Any]:
     form = {
         "type": "object",
         "required": ["case"],
-        "properties": {"case": {"type": "string", "format": "binary", "description": "the case: YAML, JSON or a FHIR R4 Bundle"}, "region": {"type": "string", "enum": ["US", "EU", "CN", "JP"]}},
+        "properties": {
+            "case": {"type": "string", "format": "binary", "description": "the case: YAML, JSON or a FHIR R4 Bundle"},
+            "region": {"type": "string", "enum": ["US", "EU", "CN", "JP"]},
+        },
     }
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form}}}}
 
 
 def report_form_responses() -> dict[int | str, dict[str, Any]]:
-    return {415: _error("FHIR input while the FHIR reader is not installed"), **{k: v for k, v in COMMON_ERRORS.items() if k != 401}}
+    return {
+        415: _error("FHIR input while the FHIR reader is not installed"),
+        **{k: v for k, v in COMMON_ERRORS.items() if k != 401},
+    }
 
 
 def cds_request(model: type[BaseModel]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        }
+    }
 
 
-def cds_responses(model: type[BaseModel], extra: dict[int | str, dict[str, Any]] | None = None) -> dict[int | str, dict[str, Any]]:
-    ok = {"description": "success", "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}
+def cds_responses(
+    model: type[BaseModel], extra: dict[int | str, dict[str, Any]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    ok = {
+        "description": "success",
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+    }
     return {200: ok, 404: _error("no such CDS Service"), **(extra or {}), **COMMON_ERRORS}
 
 
@@ -94,7 +131,11 @@ def component_schemas(models: list[type[BaseModel]]) -> dict[str, Any]:
     """JSON schemas of the models with their definitions, as OpenAPI components."""
     schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
     for model in models:
-        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}", mode="serialization" if model.__name__ in ("Report", "CdsResponse", "Discovery") else "validation")
+        schema = model.model_json_schema(
+            by_alias=True,
+            ref_template="#/components/schemas/{model}",
+            mode="serialization" if model.__name__ in ("Report", "CdsResponse", "Discovery") else "validation",
+        )
         for name, definition in schema.pop("$defs", {}).items():
             if name in schemas and schemas[name] != definition:
                 raise RuntimeError(f"two models define the schema '{name}' differently")

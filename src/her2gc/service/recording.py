@@ -34,7 +34,9 @@ def record(state: ServiceState, entry: AuditEntry) -> Appended:
         return state.audit.record(entry)
     except Exception:  # noqa: BLE001 - any database failure: the answer is withheld, the cause logged
         log.exception("audit trail: append failed (%s %s)", entry.kind, entry.endpoint)
-        raise RequestProblem(503, [{"loc": [], "msg": "the audit trail cannot be written just now; nothing was answered, try again"}]) from None
+        raise RequestProblem(
+            503, [{"loc": [], "msg": "the audit trail cannot be written just now; nothing was answered, try again"}]
+        ) from None
 
 
 def evaluate_and_record(

@@ -36,7 +36,11 @@ class ReportLinks:
 
     def token_for(self, case: Case, region: str | None, kb_sha256: str) -> str | None:
         """The link token, or None when the case is too large to travel in a URL."""
-        payload = {"case": case.model_dump(mode="json", by_alias=True, exclude_none=True), "region": region, "kb": kb_sha256}
+        payload = {
+            "case": case.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "region": region,
+            "kb": kb_sha256,
+        }
         token = self._fernet.encrypt(zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 9)).decode()
         return token if len(token) <= MAX_TOKEN_CHARS else None
 
@@ -44,6 +48,10 @@ class ReportLinks:
         """The case behind a token; None when the token is forged, damaged or expired."""
         try:
             payload = json.loads(zlib.decompress(self._fernet.decrypt(token.encode(), ttl=self._ttl)))
-            return LinkedCase(case=Case.model_validate(payload["case"]), region=payload.get("region"), kb_sha256=str(payload.get("kb", "")))
+            return LinkedCase(
+                case=Case.model_validate(payload["case"]),
+                region=payload.get("region"),
+                kb_sha256=str(payload.get("kb", "")),
+            )
         except (InvalidToken, ValueError, KeyError, TypeError, zlib.error):
             return None

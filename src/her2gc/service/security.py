@@ -54,7 +54,9 @@ class TokenStore:
             if not token or token.startswith("#"):
                 continue
             if len(token) < MIN_TOKEN_CHARS or any(ch.isspace() for ch in token):
-                raise InputError(f"HER2GC_API_TOKENS: {path} line {number}: a token is at least {MIN_TOKEN_CHARS} characters without spaces")
+                raise InputError(
+                    f"HER2GC_API_TOKENS: {path} line {number}: a token is at least {MIN_TOKEN_CHARS} characters without spaces"
+                )
             digests.append(hashlib.sha256(token.encode()).digest())
         if not digests:
             raise InputError(f"HER2GC_API_TOKENS: {path}: no tokens in the file")
@@ -143,6 +145,8 @@ class RateLimiter:
 
     def _forget_full(self, now: float) -> None:
         # Buckets that have refilled carry no state worth keeping; drop them to bound memory.
-        full = [key for key, (tokens, last) in self._buckets.items() if tokens + (now - last) * self._rate >= self._capacity]
+        full = [
+            key for key, (tokens, last) in self._buckets.items() if tokens + (now - last) * self._rate >= self._capacity
+        ]
         for key in full:
             del self._buckets[key]

@@ -52,15 +52,29 @@ def report_links(report_url: str | None) -> list[Link] | None:
 def her2_card(report: Report, hook_instance: str, report_url: str | None) -> Card:
     her2 = report.her2
     parts = [f"IHC {her2.ihc_score}" if her2.ihc_score else "IHC not scored", f"ISH {her2.ish.replace('_', ' ')}"]
-    flags = [name for name, on in (("HER2 loss after therapy", her2.loss_after_therapy), ("heterogeneous", her2.heterogeneous), ("NGS discordant", her2.ngs_discordant)) if on]
-    tier = her2.csco_tier if her2.csco_tier != "unknown" or not her2.csco_tier_candidates else f"unknown ({'/'.join(her2.csco_tier_candidates)} once complete)"
+    flags = [
+        name
+        for name, on in (
+            ("HER2 loss after therapy", her2.loss_after_therapy),
+            ("heterogeneous", her2.heterogeneous),
+            ("NGS discordant", her2.ngs_discordant),
+        )
+        if on
+    ]
+    tier = (
+        her2.csco_tier
+        if her2.csco_tier != "unknown" or not her2.csco_tier_candidates
+        else f"unknown ({'/'.join(her2.csco_tier_candidates)} once complete)"
+    )
     summary = f"HER2 {her2.binary}, CSCO tier {tier} ({', '.join(parts)})" + (f"; {', '.join(flags)}" if flags else "")
     attention = her2.binary in ("equivocal", "unknown") or bool(her2.actions) or bool(flags)
     lines = [f"**HER2 {her2.binary}**, CSCO 2025 tier **{her2.csco_tier}**; {', '.join(parts)}."]
     if flags:
         lines.append(f"Flags: {', '.join(flags)}.")
     if her2.action_details:
-        lines += ["", "Actions:"] + [f"- {detail.text}" + ("" if detail.confirmed else " _(unconfirmed)_") for detail in her2.action_details]
+        lines += ["", "Actions:"] + [
+            f"- {detail.text}" + ("" if detail.confirmed else " _(unconfirmed)_") for detail in her2.action_details
+        ]
     lines += ["", DISCLAIMER]
     return Card(
         uuid=card_uuid(hook_instance, "her2"),
@@ -104,7 +118,12 @@ def _key_result(option: Option) -> str:
         return ", ".join(option.evidence.trials)
     first = option.outcomes[0]
     bits = [first.trial]
-    for label, value, unit in (("ORR", first.orr_pct, "%"), ("PFS", first.pfs_months, " mo"), ("OS", first.os_months, " mo"), ("OS HR", first.os_hr, "")):
+    for label, value, unit in (
+        ("ORR", first.orr_pct, "%"),
+        ("PFS", first.pfs_months, " mo"),
+        ("OS", first.os_months, " mo"),
+        ("OS HR", first.os_hr, ""),
+    ):
         if value is not None:
             bits.append(f"{label} {value:g}{unit}")
     return " ".join(bits)
@@ -114,18 +133,31 @@ def options_card(report: Report, hook_instance: str, report_url: str | None) -> 
     if not report.recommendations:
         return Card(
             uuid=card_uuid(hook_instance, "options"),
-            summary=fit(f"No option in the knowledge base fits line {report.decision_line} ({report.region}); see why in the report"),
-            detail="\n".join([f"- {cell(e.regimen_id)}: {cell('; '.join(e.why_not))}" for e in report.excluded[:10]] + ["", DISCLAIMER]),
+            summary=fit(
+                f"No option in the knowledge base fits line {report.decision_line} ({report.region}); see why in the report"
+            ),
+            detail="\n".join(
+                [f"- {cell(e.regimen_id)}: {cell('; '.join(e.why_not))}" for e in report.excluded[:10]]
+                + ["", DISCLAIMER]
+            ),
             indicator="warning",
             source=source_for(report),
             links=report_links(report_url),
         )
     rows = ["| # | option | ESCAT | approval | key result |", "|---|---|---|---|---|"]
     for option in report.recommendations[:TOP_OPTIONS]:
-        approval = f"{option.approval.status} ({option.approval.region})" + ("" if option.approval.confirmed else " *unconfirmed*")
-        rows.append(f"| {option.rank} | {cell(option.name)} | {option.evidence.escat.replace('_', ' ')} | {approval} | {cell(_key_result(option))} |")
+        approval = f"{option.approval.status} ({option.approval.region})" + (
+            "" if option.approval.confirmed else " *unconfirmed*"
+        )
+        rows.append(
+            f"| {option.rank} | {cell(option.name)} | {option.evidence.escat.replace('_', ' ')} | {approval} | {cell(_key_result(option))} |"
+        )
     more = len(report.recommendations) - TOP_OPTIONS
-    tail = [f"{more} more option(s) and {len(report.excluded)} excluded in the full report."] if more > 0 else [f"{len(report.excluded)} option(s) excluded, with reasons, in the full report."]
+    tail = (
+        [f"{more} more option(s) and {len(report.excluded)} excluded in the full report."]
+        if more > 0
+        else [f"{len(report.excluded)} option(s) excluded, with reasons, in the full report."]
+    )
     return Card(
         uuid=card_uuid(hook_instance, "options"),
         summary=options_summary(report),
@@ -141,7 +173,11 @@ SAFETY_ORDER = {"discontinue": 0, "interrupt": 1, "withhold": 1, "reduce": 2}
 
 def safety_text(action: SafetyAction) -> str:
     grade = f" grade {action.grade}" if action.grade is not None else ""
-    dose = f" to {action.next_dose_mg_per_kg:g} mg/kg" if action.next_dose_mg_per_kg is not None and action.action == "reduce" else ""
+    dose = (
+        f" to {action.next_dose_mg_per_kg:g} mg/kg"
+        if action.next_dose_mg_per_kg is not None and action.action == "reduce"
+        else ""
+    )
     return f"{action.drug}: {action.action}{dose} ({event_words(action.event)}{grade})"
 
 
@@ -153,7 +189,12 @@ def _most_important(report: Report) -> tuple[str, str, list[str]] | None:
     urgent = sorted((a for a in report.safety if a.action in SAFETY_ORDER), key=lambda a: SAFETY_ORDER[a.action])
     if urgent:
         first = urgent[0]
-        lines = [f"- **{safety_text(a)}**, rule `{a.rule}`" + ("" if a.confirmed else " _(unconfirmed)_") + "".join(f"\n  - {d}" for d in a.details) for a in urgent]
+        lines = [
+            f"- **{safety_text(a)}**, rule `{a.rule}`"
+            + ("" if a.confirmed else " _(unconfirmed)_")
+            + "".join(f"\n  - {d}" for d in a.details)
+            for a in urgent
+        ]
         return ("critical" if first.action == "discontinue" else "warning", safety_text(first), lines)
     if report.recommendations and report.recommendations[0].cautions:
         top = report.recommendations[0]
@@ -179,7 +220,11 @@ def caution_card(report: Report, hook_instance: str, report_url: str | None) -> 
 
 
 def patient_view_cards(report: Report, hook_instance: str, report_url: str | None) -> list[Card]:
-    cards: Sequence[Card | None] = (her2_card(report, hook_instance, report_url), options_card(report, hook_instance, report_url), caution_card(report, hook_instance, report_url))
+    cards: Sequence[Card | None] = (
+        her2_card(report, hook_instance, report_url),
+        options_card(report, hook_instance, report_url),
+        caution_card(report, hook_instance, report_url),
+    )
     return [card for card in cards if card is not None]
 
 

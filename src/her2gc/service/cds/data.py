@@ -88,7 +88,9 @@ async def _fetch(client: httpx.AsyncClient, base: str, relative: str, token: str
         try:
             response = await client.get(url, headers=headers)
         except httpx.HTTPError as exc:
-            raise PreconditionFailed(f"FHIR server not reachable for {relative.split('?')[0]} ({type(exc).__name__})") from None
+            raise PreconditionFailed(
+                f"FHIR server not reachable for {relative.split('?')[0]} ({type(exc).__name__})"
+            ) from None
         if response.status_code == 404 and "?" not in relative:
             return []  # a read of a resource that does not exist: no data, like a null prefetch
         if response.status_code != 200:
@@ -98,7 +100,18 @@ async def _fetch(client: httpx.AsyncClient, base: str, relative: str, token: str
         except ValueError:
             raise PreconditionFailed(f"FHIR server sent no JSON for {relative.split('?')[0]}") from None
         resources += resources_of(body)
-        url = next((link.get("url") for link in body.get("link", []) if isinstance(link, dict) and link.get("relation") == "next"), None) if isinstance(body, dict) else None
+        url = (
+            next(
+                (
+                    link.get("url")
+                    for link in body.get("link", [])
+                    if isinstance(link, dict) and link.get("relation") == "next"
+                ),
+                None,
+            )
+            if isinstance(body, dict)
+            else None
+        )
         if url is not None and not _same_server(url, base):
             raise PreconditionFailed("FHIR search paging left the FHIR server of the call")
     return resources
@@ -115,12 +128,16 @@ async def gather_resources(call: CdsRequest, client: httpx.AsyncClient) -> tuple
     if not missing:
         return resources, "prefetch"
     if call.fhirServer is None or call.fhirAuthorization is None:
-        raise PreconditionFailed(f"prefetch lacks {', '.join(missing)} and the call gives no fhirServer with fhirAuthorization to fetch them")
+        raise PreconditionFailed(
+            f"prefetch lacks {', '.join(missing)} and the call gives no fhirServer with fhirAuthorization to fetch them"
+        )
     base = str(call.fhirServer)
     if not _server_allowed(base):
         raise PreconditionFailed("fhirServer must be an https URL")
     token = call.fhirAuthorization.access_token
-    fetched = await asyncio.gather(*(_fetch(client, base, expand(PREFETCH[key], call.context), token) for key in missing))
+    fetched = await asyncio.gather(
+        *(_fetch(client, base, expand(PREFETCH[key], call.context), token) for key in missing)
+    )
     for batch in fetched:
         resources += batch
     return resources, "fhirServer" if len(missing) == len(PREFETCH) else "prefetch and fhirServer"
@@ -143,9 +160,13 @@ async def patient_data(call: CdsRequest, fhir: FhirBridge, client: httpx.AsyncCl
     prefetch = call.prefetch or {}
     missing = [key for key in PREFETCH if key not in prefetch]
     if missing and (call.fhirServer is None or call.fhirAuthorization is None):
-        raise PreconditionFailed(f"prefetch lacks {', '.join(missing)} and the call gives no fhirServer with fhirAuthorization to fetch them")
+        raise PreconditionFailed(
+            f"prefetch lacks {', '.join(missing)} and the call gives no fhirServer with fhirAuthorization to fetch them"
+        )
     if fhir.reader is None:
-        raise PreconditionFailed("the FHIR reader is not installed on this service, so FHIR data cannot be used; send prefetch.her2gcCase")
+        raise PreconditionFailed(
+            "the FHIR reader is not installed on this service, so FHIR data cannot be used; send prefetch.her2gcCase"
+        )
     resources, origin = await gather_resources(call, client)
     try:
         case = fhir.case_from_bundle(as_collection_bundle(resources), "prefetch")

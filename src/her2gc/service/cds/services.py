@@ -70,7 +70,14 @@ SERVICES = {
 def discovery() -> Discovery:
     return Discovery(
         services=[
-            ServiceDescription(hook=s.hook, title=s.title, description=s.description, id=s.id, prefetch=dict(PREFETCH), extension=dict(EXTENSION))
+            ServiceDescription(
+                hook=s.hook,
+                title=s.title,
+                description=s.description,
+                id=s.id,
+                prefetch=dict(PREFETCH),
+                extension=dict(EXTENSION),
+            )
             for s in SERVICES.values()
         ]
     )

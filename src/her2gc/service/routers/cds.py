@@ -45,7 +45,12 @@ def _service(service_id: str) -> str:
     return service_id
 
 
-@router.get("", summary="Discovery", response_model=None, responses={200: {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Discovery"}}}}})
+@router.get(
+    "",
+    summary="Discovery",
+    response_model=None,
+    responses={200: {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Discovery"}}}}},
+)
 async def discover(client: Client = Depends(cds_client)) -> JSONResponse:
     return JSONResponse(discovery().dump())
 
@@ -53,14 +58,22 @@ async def discover(client: Client = Depends(cds_client)) -> JSONResponse:
 def _check_context(call: CdsRequest, service_id: str) -> None:
     service = SERVICES[service_id]
     if call.hook != service.hook:
-        raise problem(422, ["body", "hook"], f"hook: '{call.hook[:40]}' is not {service.hook}, the hook of {service_id}")
+        raise problem(
+            422, ["body", "hook"], f"hook: '{call.hook[:40]}' is not {service.hook}, the hook of {service_id}"
+        )
     if call.patient_id is None:
         raise problem(422, ["body", "context", "patientId"], "context.patientId: required (the FHIR id of the patient)")
     if service_id == ORDER_SIGN and not isinstance(call.context.get("draftOrders"), dict):
-        raise problem(422, ["body", "context", "draftOrders"], "context.draftOrders: required (a FHIR Bundle of the orders being signed)")
+        raise problem(
+            422,
+            ["body", "context", "draftOrders"],
+            "context.draftOrders: required (a FHIR Bundle of the orders being signed)",
+        )
 
 
-def _cards(state: ServiceState, service_id: str, call: CdsRequest, data: PatientData, report_url: str | None) -> tuple[list[Card], Any]:
+def _cards(
+    state: ServiceState, service_id: str, call: CdsRequest, data: PatientData, report_url: str | None
+) -> tuple[list[Card], Any]:
     options = EvaluationOptions(region=None if data.case.region else state.settings.region, with_model=False)
     report = run_evaluation(data.case, state.kb, options)
     if service_id == PATIENT_VIEW:
@@ -69,7 +82,15 @@ def _cards(state: ServiceState, service_id: str, call: CdsRequest, data: Patient
     return order_sign_cards(drafts, report, data.case, state.kb, call.hookInstance, report_url), report
 
 
-def _answer(state: ServiceState, service_id: str, call: CdsRequest, data: PatientData | str, body: bytes, client: Client, base: str) -> tuple[bytes, str, int]:
+def _answer(
+    state: ServiceState,
+    service_id: str,
+    call: CdsRequest,
+    data: PatientData | str,
+    body: bytes,
+    client: Client,
+    base: str,
+) -> tuple[bytes, str, int]:
     """The cards and the audit row (in a worker thread)."""
     hashed = state.patient_hash(call.patient_id or "")
     source = source_named(__version__, state.kb.version)
@@ -109,10 +130,15 @@ def _answer(state: ServiceState, service_id: str, call: CdsRequest, data: Patien
     "/{service_id}",
     summary="Call a CDS Service",
     openapi_extra=openapi_docs.cds_request(CdsRequest),
-    responses=openapi_docs.cds_responses(CdsResponse, {412: openapi_docs._error("the patient's data can be had neither from prefetch nor from fhirServer")}),
+    responses=openapi_docs.cds_responses(
+        CdsResponse,
+        {412: openapi_docs._error("the patient's data can be had neither from prefetch nor from fhirServer")},
+    ),
     response_model=None,
 )
-async def call_service(service_id: str, request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(cds_client)) -> Response:
+async def call_service(
+    service_id: str, request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(cds_client)
+) -> Response:
     _service(service_id)
     body = await request.body()
     call: CdsRequest = _parse(CdsRequest, body)
@@ -127,7 +153,9 @@ async def call_service(service_id: str, request: Request, state: ServiceState = 
         data = str(exc)
     except InputError as exc:
         data = exc.one_line()
-    response, _hashed, seq = await run_in_threadpool(_answer, state, service_id, call, data, body, client, public_base(request, state.settings))
+    response, _hashed, seq = await run_in_threadpool(
+        _answer, state, service_id, call, data, body, client, public_base(request, state.settings)
+    )
     request.state.audit_seq = seq
     return Response(response, media_type="application/json", headers={"X-Her2gc-Audit": str(seq)})
 
@@ -153,13 +181,22 @@ def _store_feedback(state: ServiceState, service_id: str, request_body: Feedback
     "/{service_id}/feedback",
     summary="Feedback on cards (stored with the audit trail)",
     openapi_extra=openapi_docs.cds_request(FeedbackRequest),
-    responses=openapi_docs.cds_responses(Discovery, None) | {200: {"description": "stored", "content": {"application/json": {"schema": {"type": "object", "properties": {"stored": {"type": "integer"}}}}}}},
+    responses=openapi_docs.cds_responses(Discovery, None)
+    | {
+        200: {
+            "description": "stored",
+            "content": {
+                "application/json": {"schema": {"type": "object", "properties": {"stored": {"type": "integer"}}}}
+            },
+        }
+    },
     response_model=None,
 )
-async def feedback(service_id: str, request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(cds_client)) -> JSONResponse:
+async def feedback(
+    service_id: str, request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(cds_client)
+) -> JSONResponse:
     _service(service_id)
     parsed: FeedbackRequest = _parse(FeedbackRequest, await request.body())
     seq = await run_in_threadpool(_store_feedback, state, service_id, parsed, client)
     request.state.audit_seq = seq
     return JSONResponse({"stored": len(parsed.feedback)}, headers={"X-Her2gc-Audit": str(seq)})
-
