@@ -126,6 +126,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "her2gc", "--no-sync", "-E", "UTF8"],
         capture_output=True,
         text=True,
+        check=False,
     )
     if run.returncode != 0:
         pytest.skip(f"initdb failed: {run.stderr.strip()[:200]}")
@@ -134,6 +135,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "60", "start"],
         capture_output=True,
         text=True,
+        check=False,
     )
     if run.returncode != 0:
         pytest.skip(f"PostgreSQL did not start: {run.stderr.strip()[:200]}")

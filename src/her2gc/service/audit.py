@@ -250,7 +250,7 @@ def append_entries(connection: Connection, entries: list[AuditEntry]) -> list[Ap
 
 
 class _Ticket:
-    __slots__ = ("entry", "done", "result", "error")
+    __slots__ = ("done", "entry", "error", "result")
 
     def __init__(self, entry: AuditEntry) -> None:
         self.entry = entry

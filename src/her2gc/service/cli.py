@@ -7,7 +7,7 @@ the command line starts as fast as before.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -87,7 +87,7 @@ def log_config(level: str) -> dict[str, object]:
 @audit_app.command("verify")
 def audit_verify(
     database_url: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--database-url", help="default: HER2GC_DATABASE_URL, else the SQLite trail in the user's data folder"
         ),
@@ -95,11 +95,11 @@ def audit_verify(
 ) -> None:
     """Check the audit trail's hash chain and the feedback stored with it; exit 1 when broken."""
     _require_service_extra()
-    from her2gc.service.audit import make_engine, verify_chain
-    from her2gc.service.settings import load_settings
-
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
+
+    from her2gc.service.audit import make_engine, verify_chain
+    from her2gc.service.settings import load_settings
 
     url = database_url or load_settings().database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
@@ -114,7 +114,7 @@ def audit_verify(
         result = verify_chain(engine)
     except SQLAlchemyError as exc:
         raise InputError(
-            f"{_shown(url)}: cannot read the audit trail ({' '.join(str(exc.orig or exc).split())[:120]})"
+            f"{_shown(url)}: cannot read the audit trail ({' '.join(str(getattr(exc, 'orig', None) or exc).split())[:120]})"
         ) from None
     finally:
         engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
@@ -92,7 +93,10 @@ async def get_state(request: Request) -> ServiceState:
     return state
 
 
-async def get_kb(state: ServiceState = Depends(get_state)) -> KnowledgeBase:
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+async def get_kb(state: StateDep) -> KnowledgeBase:
     return state.kb
 
 
@@ -111,7 +115,7 @@ def _rate_limited(state: ServiceState, request: Request, client: Client) -> None
         )
 
 
-async def api_client(request: Request, state: ServiceState = Depends(get_state)) -> Client:
+async def api_client(request: Request, state: StateDep) -> Client:
     """The client of a ``/v1/*`` call: the matching API token when tokens are configured (else 401)."""
     client = ANONYMOUS
     if state.tokens is not None:
@@ -129,7 +133,7 @@ async def api_client(request: Request, state: ServiceState = Depends(get_state))
     return client
 
 
-async def open_client(request: Request, state: ServiceState = Depends(get_state)) -> Client:
+async def open_client(request: Request, state: StateDep) -> Client:
     """Routes a browser opens without a token (the report form and report links): rate limited by address."""
     request.state.client_id = ANONYMOUS.id
     _rate_limited(state, request, ANONYMOUS)
@@ -143,14 +147,14 @@ def public_base(request: Request, settings: Settings) -> str:
 
 def called_url(request: Request, settings: Settings) -> str:
     """The exact URL called, without the query: what a CDS Hooks JWT's ``aud`` must hold."""
-    path = request.scope["path"]
-    root = request.scope.get("root_path", "")
+    path = str(request.scope["path"])
+    root = str(request.scope.get("root_path", ""))
     if root and path.startswith(root):
         path = path[len(root) :]
     return public_base(request, settings) + path
 
 
-async def cds_client(request: Request, state: ServiceState = Depends(get_state)) -> Client:
+async def cds_client(request: Request, state: StateDep) -> Client:
     """The EHR of a CDS Hooks call, from its verified JWT (401 otherwise); open when no JWKS is configured."""
     client = ANONYMOUS
     if state.cds is not None:
@@ -165,3 +169,8 @@ async def cds_client(request: Request, state: ServiceState = Depends(get_state))
     request.state.client_id = client.id
     _rate_limited(state, request, client)
     return client
+
+
+ApiClient = Annotated[Client, Depends(api_client)]
+OpenClient = Annotated[Client, Depends(open_client)]
+CdsClient = Annotated[Client, Depends(cds_client)]

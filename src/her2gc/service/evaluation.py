@@ -17,13 +17,28 @@ from pydantic import ValidationError
 from her2gc.case import Case
 from her2gc.engine import EvaluationOptions, evaluate
 from her2gc.errors import InputError
+
+# The old places of the readers and renderers, imported in this one spot.
+from her2gc.formats.case_io import field_path, validation_message
+from her2gc.formats.render import to_html, to_json
+
+__all__ = [
+    "FHIR_JSON",
+    "HTML",
+    "JSON",
+    "RequestProblem",
+    "case_from_document",
+    "negotiate",
+    "parse_document",
+    "problem",
+    "render_report",
+    "run_evaluation",
+    "to_json",
+    "validation_problem",
+]
 from her2gc.kb.loader import KnowledgeBase
 from her2gc.report import Report
 from her2gc.service.fhir_bridge import FhirBridge
-
-# The old places of the readers and renderers, imported in this one spot.
-from her2gc.formats.case_io import field_path, validation_message  # noqa: I001
-from her2gc.formats.render import to_html, to_json
 
 JSON = "application/json"
 FHIR_JSON = "application/fhir+json"

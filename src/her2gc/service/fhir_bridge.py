@@ -71,8 +71,7 @@ def resources_of(value: Any) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for entry in value.get("entry") or []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, dict) and "resourceType" in resource:
-            # An OperationOutcome in a searchset reports a problem of the search, not patient data.
-            if resource["resourceType"] != "OperationOutcome":
-                found.append(resource)
+        # An OperationOutcome in a searchset reports a problem of the search, not patient data.
+        if isinstance(resource, dict) and resource.get("resourceType") not in (None, "OperationOutcome"):
+            found.append(resource)
     return found

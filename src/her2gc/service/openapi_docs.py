@@ -50,7 +50,7 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}
 
 
-COMMON_ERRORS = {
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _error("missing or unrecognised credentials"),
     413: _error("request body too large"),
     422: _error("bad input, worded as the command line words it"),

@@ -15,6 +15,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,7 @@ class RateLimiter:
     times the limit, so a deployment sets the limit per worker (docs/service.md).
     """
 
-    def __init__(self, per_minute: int, clock: object = time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._capacity = float(per_minute)
         self._rate = per_minute / 60.0
         self._clock = clock
@@ -131,7 +132,7 @@ class RateLimiter:
         """None when the request may go ahead, else the seconds to wait before the next one."""
         if not self.enabled:
             return None
-        now = self._clock()  # type: ignore[operator]
+        now = self._clock()
         with self._lock:
             tokens, last = self._buckets.get(key, (self._capacity, now))
             tokens = min(self._capacity, tokens + (now - last) * self._rate)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Literal
 
 from her2gc.report import Option, Report, SafetyAction
 from her2gc.service.cds.models import SUMMARY_MAX, Card, Link, Source
 
+Indicator = Literal["info", "warning", "critical"]
 CARD_NAMESPACE = uuid.UUID("5b0f3b7e-5c1f-4d38-9a57-3f3c0d1b2c41")
 TOP_OPTIONS = 5
 DISCLAIMER = "_Decision support only: the treating team decides._"
@@ -181,7 +183,7 @@ def safety_text(action: SafetyAction) -> str:
     return f"{action.drug}: {action.action}{dose} ({event_words(action.event)}{grade})"
 
 
-def _most_important(report: Report) -> tuple[str, str, list[str]] | None:
+def _most_important(report: Report) -> tuple[Indicator, str, list[str]] | None:
     """(indicator, summary, detail lines) of the caution a clinician must see first.
 
     Order: a dose rule that stops a drug, then one that holds or lowers it, then the
@@ -213,7 +215,7 @@ def caution_card(report: Report, hook_instance: str, report_url: str | None) -> 
         uuid=card_uuid(hook_instance, "caution"),
         summary=fit(summary),
         detail="\n".join([*lines, "", DISCLAIMER]),
-        indicator=indicator,  # type: ignore[arg-type]
+        indicator=indicator,
         source=source_for(report),
         links=report_links(report_url),
     )

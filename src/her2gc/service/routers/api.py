@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from her2gc.engine import EvaluationOptions
 from her2gc.service import openapi_docs
-from her2gc.service.deps import ServiceState, api_client, get_state, open_client
+from her2gc.service.deps import ApiClient, OpenClient, ServiceState, StateDep
 from her2gc.service.evaluation import (
     FHIR_JSON,
     HTML,
@@ -54,14 +54,14 @@ def _evaluate_body(
 )
 async def evaluate_case(
     request: Request,
+    state: StateDep,
+    client: ApiClient,
     region: Annotated[
         str | None, Query(description="US | EU | CN | JP: whose approvals apply (overrides the case)", max_length=8)
     ] = None,
     model: Annotated[
         bool, Query(description="add mechanistic-model hypotheses (slow for an alteration profile not seen before)")
     ] = True,
-    state: ServiceState = Depends(get_state),
-    client: Client = Depends(api_client),
 ) -> Response:
     media = negotiate(request.headers.get("accept"))
     if media is None:
@@ -102,9 +102,7 @@ async def _form_case(request: Request) -> tuple[bytes, str | None]:
     response_class=HTMLResponse,
     responses=openapi_docs.report_form_responses(),
 )
-async def report_form(
-    request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(open_client)
-) -> Response:
+async def report_form(request: Request, state: StateDep, client: OpenClient) -> Response:
     raw, region = await _form_case(request)
     options = EvaluationOptions(region=parse_region(region))
     # Pasted text may be YAML or JSON; YAML reads both.
@@ -126,9 +124,7 @@ EXPIRED_PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>he
     response_class=HTMLResponse,
     responses={404: {"description": "link expired or not valid"}},
 )
-async def report_link(
-    token: str, request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(open_client)
-) -> Response:
+async def report_link(token: str, request: Request, state: StateDep, client: OpenClient) -> Response:
     linked = state.links.open(token) if len(token) < 10_000 else None
     if linked is None:
         return HTMLResponse(EXPIRED_PAGE, status_code=404)

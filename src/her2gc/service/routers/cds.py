@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from her2gc.service.cds.data import PatientData, PreconditionFailed, UnreadableR
 from her2gc.service.cds.models import Card, CdsRequest, CdsResponse, Discovery, FeedbackRequest
 from her2gc.service.cds.order_sign import drugs_being_signed, order_sign_cards
 from her2gc.service.cds.services import ORDER_SIGN, PATIENT_VIEW, SERVICES, discovery
-from her2gc.service.deps import ServiceState, cds_client, get_state, public_base
+from her2gc.service.deps import CdsClient, ServiceState, StateDep, public_base
 from her2gc.service.evaluation import RequestProblem, problem, run_evaluation, to_json, validation_problem
 from her2gc.service.recording import record
 from her2gc.service.security import Client
@@ -51,7 +51,7 @@ def _service(service_id: str) -> str:
     response_model=None,
     responses={200: {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Discovery"}}}}},
 )
-async def discover(client: Client = Depends(cds_client)) -> JSONResponse:
+async def discover(client: CdsClient) -> JSONResponse:
     return JSONResponse(discovery().dump())
 
 
@@ -136,9 +136,7 @@ def _answer(
     ),
     response_model=None,
 )
-async def call_service(
-    service_id: str, request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(cds_client)
-) -> Response:
+async def call_service(service_id: str, request: Request, state: StateDep, client: CdsClient) -> Response:
     _service(service_id)
     body = await request.body()
     call: CdsRequest = _parse(CdsRequest, body)
@@ -192,9 +190,7 @@ def _store_feedback(state: ServiceState, service_id: str, request_body: Feedback
     },
     response_model=None,
 )
-async def feedback(
-    service_id: str, request: Request, state: ServiceState = Depends(get_state), client: Client = Depends(cds_client)
-) -> JSONResponse:
+async def feedback(service_id: str, request: Request, state: StateDep, client: CdsClient) -> JSONResponse:
     _service(service_id)
     parsed: FeedbackRequest = _parse(FeedbackRequest, await request.body())
     seq = await run_in_threadpool(_store_feedback, state, service_id, parsed, client)

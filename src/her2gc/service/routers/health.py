@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 
 from her2gc.kb.loader import KnowledgeBase
@@ -11,5 +13,5 @@ router = APIRouter()
 
 
 @router.get("/healthz", summary="Liveness and the knowledge base served")
-async def healthz(kb: KnowledgeBase = Depends(get_kb)) -> dict[str, str]:
+async def healthz(kb: Annotated[KnowledgeBase, Depends(get_kb)]) -> dict[str, str]:
     return {"status": "ok", "kb_sha256": kb.sha256, "kb_version": kb.version}
