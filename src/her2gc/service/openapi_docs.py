@@ -36,6 +36,24 @@ FHIR_BUNDLE = {
     "description": "a FHIR R4 Bundle (mapped as docs/fhir.md describes)",
 }
 
+# A request a reader can send from /docs as it is (and the examples phase of API fuzzers sends).
+EXAMPLE_CASE = {
+    "schema": "her2gc.case/1",
+    "patient_id": "DOCS-001",
+    "region": "US",
+    "tumour": {"site": "gej", "oncotree_code": "GEJ", "histology": "adenocarcinoma", "metastatic": True},
+    "ecog": 1,
+    "her2_tests": [{"date": "2025-01-10", "specimen": "biopsy", "setting": "diagnosis", "ihc": {"score": "3+"}}],
+    "pdl1": {"cps": 5, "assay": "22C3"},
+    "msi": "MSS",
+}
+EXAMPLE_CDS_CALL = {
+    "hook": "patient-view",
+    "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "context": {"userId": "Practitioner/example", "patientId": "1288992"},
+    "prefetch": {"her2gcCase": EXAMPLE_CASE},
+}
+
 EVALUATE_DESCRIPTION = (
     "One case in (a her2gc case as JSON or YAML, or a FHIR R4 Bundle), one report out. "
     "`Accept: application/json` (default) gives the report JSON of `her2gc evaluate --format json`, "
@@ -65,7 +83,7 @@ def evaluate_request() -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": body},
+                "application/json": {"schema": body, "example": EXAMPLE_CASE},
                 "application/fhir+json": {"schema": FHIR_BUNDLE},
                 "application/yaml": {"schema": {"type": "string"}},
             },
@@ -108,13 +126,11 @@ def report_form_responses() -> dict[int | str, dict[str, Any]]:
     }
 
 
-def cds_request(model: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
-        }
-    }
+def cds_request(model: type[BaseModel], example: dict[str, Any] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+    if example is not None:
+        content["example"] = example
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
 
 
 def cds_responses(

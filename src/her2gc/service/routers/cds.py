@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +26,9 @@ from her2gc.service.recording import record
 from her2gc.service.security import Client
 
 router = APIRouter(prefix="/cds-services", tags=["CDS Hooks 2.0"])
+ServiceId = Annotated[
+    str, Path(description="a CDS Service of the discovery document", json_schema_extra={"enum": list(SERVICES)})
+]
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
@@ -129,14 +132,14 @@ def _answer(
 @router.post(
     "/{service_id}",
     summary="Call a CDS Service",
-    openapi_extra=openapi_docs.cds_request(CdsRequest),
+    openapi_extra=openapi_docs.cds_request(CdsRequest, openapi_docs.EXAMPLE_CDS_CALL),
     responses=openapi_docs.cds_responses(
         CdsResponse,
         {412: openapi_docs._error("the patient's data can be had neither from prefetch nor from fhirServer")},
     ),
     response_model=None,
 )
-async def call_service(service_id: str, request: Request, state: StateDep, client: CdsClient) -> Response:
+async def call_service(service_id: ServiceId, request: Request, state: StateDep, client: CdsClient) -> Response:
     _service(service_id)
     body = await request.body()
     call: CdsRequest = _parse(CdsRequest, body)
@@ -190,7 +193,7 @@ def _store_feedback(state: ServiceState, service_id: str, request_body: Feedback
     },
     response_model=None,
 )
-async def feedback(service_id: str, request: Request, state: StateDep, client: CdsClient) -> JSONResponse:
+async def feedback(service_id: ServiceId, request: Request, state: StateDep, client: CdsClient) -> JSONResponse:
     _service(service_id)
     parsed: FeedbackRequest = _parse(FeedbackRequest, await request.body())
     seq = await run_in_threadpool(_store_feedback, state, service_id, parsed, client)
