@@ -58,9 +58,8 @@ def _start(folder: Path, port: int) -> subprocess.Popen[bytes]:
         "--log-level",
         "warning",
     ]
-    server = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / f"server-{port}.log", "ab")
-    )
+    with open(folder / f"server-{port}.log", "ab") as log:  # the child keeps its own copy of the descriptor
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if server.poll() is not None:

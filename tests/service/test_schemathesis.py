@@ -14,12 +14,12 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (the test extra)")
 
-from fastapi.testclient import TestClient  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
-from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance  # noqa: E402
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
 
-from her2gc.service.main import create_app  # noqa: E402
-from her2gc.service.settings import load_settings  # noqa: E402
+from her2gc.service.main import create_app
+from her2gc.service.settings import load_settings
 
 EXAMPLES = 25
 # The coverage phase enumerates every boundary of the case schema (hundreds of requests per
