@@ -201,3 +201,26 @@ def test_the_trail_never_holds_the_patient_id(client, settings):
     with make_engine(settings.database_url).connect() as connection:
         hashes = [row[0] for row in connection.execute(text("SELECT patient_hash FROM her2gc_audit ORDER BY seq"))]
     assert len(hashes) == 2 and all(len(h) == 64 for h in hashes) and hashes[0] != hashes[1]
+
+
+def test_replay_guard_remembers_each_jti_once(database_url):
+    """Seen jti live in the shared database, so a replay to another worker or instance fails too."""
+    from her2gc.service.cds_auth import ReplayGuard
+
+    engine = _trail(database_url).engine
+    worker_a, worker_b = ReplayGuard(engine), ReplayGuard(engine)
+    assert worker_a.first_use("https://ehr.example.org", "jti-1", 2_000_000_000)
+    assert not worker_b.first_use("https://ehr.example.org", "jti-1", 2_000_000_000)
+    assert worker_b.first_use("https://other-ehr.example.org", "jti-1", 2_000_000_000)  # per issuer
+    results: list[bool] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(worker_a.first_use("https://ehr.example.org", "jti-race", 2_000_000_000))
+        )
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]

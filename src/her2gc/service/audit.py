@@ -21,9 +21,9 @@ import datetime as dt
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -44,6 +44,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 GENESIS = "0" * 64
+I = TypeVar("I")
+R = TypeVar("R")
 _PG_LOCK = 0x48455232  # "HER2": the advisory lock key of the chain's head
 
 metadata = MetaData()
@@ -249,29 +251,35 @@ def append_entries(connection: Connection, entries: list[AuditEntry]) -> list[Ap
     return written
 
 
-class _Ticket:
-    __slots__ = ("done", "entry", "error", "result")
+class _Ticket(Generic[I, R]):
+    __slots__ = ("done", "error", "item", "result")
 
-    def __init__(self, entry: AuditEntry) -> None:
-        self.entry = entry
+    def __init__(self, item: I) -> None:
+        self.item = item
         self.done = False
-        self.result: Appended | None = None
+        self.result: R | None = None
         self.error: BaseException | None = None
 
 
-class AuditTrail:
-    """The trail of one worker: appends from many threads, committed in groups."""
+class GroupCommit(Generic[I, R]):
+    """Writes from many threads of a worker, committed together.
 
-    def __init__(self, engine: Engine) -> None:
+    A thread that finds no commit running takes every waiting item into one transaction
+    (``write`` gets them in arrival order and returns one result each); the others wait
+    for it. Under load one commit, and one fsync, serves many requests.
+    """
+
+    def __init__(self, engine: Engine, write: Callable[[Connection, list[I]], list[R]]) -> None:
         self.engine = engine
+        self._write = write
         self._condition = threading.Condition()
-        self._pending: list[_Ticket] = []
+        self._pending: list[_Ticket[I, R]] = []
         self._writing = False
 
-    def record(self, entry: AuditEntry) -> Appended:
-        """Append one entry and return once it is committed (raises if the database refuses)."""
-        ticket = _Ticket(entry)
-        batch: list[_Ticket] | None = None
+    def submit(self, item: I) -> R:
+        """Write one item and return its result once committed (raises if the database refuses)."""
+        ticket: _Ticket[I, R] = _Ticket(item)
+        batch: list[_Ticket[I, R]] | None = None
         with self._condition:
             self._pending.append(ticket)
             while self._writing and not ticket.done:
@@ -287,21 +295,32 @@ class AuditTrail:
         assert ticket.result is not None
         return ticket.result
 
-    def _commit(self, batch: list[_Ticket]) -> None:
+    def _commit(self, batch: list[_Ticket[I, R]]) -> None:
         try:
             with self.engine.begin() as connection:
-                results = append_entries(connection, [t.entry for t in batch])
-            for item, result in zip(batch, results):
-                item.result = result
+                results = self._write(connection, [t.item for t in batch])
+            for ticket, result in zip(batch, results, strict=True):
+                ticket.result = result
         except BaseException as exc:  # noqa: BLE001 - every waiter must learn of the failure
-            for item in batch:
-                item.error = exc
+            for ticket in batch:
+                ticket.error = exc
         finally:
             with self._condition:
-                for item in batch:
-                    item.done = True
+                for ticket in batch:
+                    ticket.done = True
                 self._writing = False
                 self._condition.notify_all()
+
+
+class AuditTrail(GroupCommit[AuditEntry, Appended]):
+    """The trail of one worker: appends from many threads, committed in groups."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, append_entries)
+
+    def record(self, entry: AuditEntry) -> Appended:
+        """Append one entry and return once it is committed."""
+        return self.submit(entry)
 
 
 @dataclass(frozen=True)

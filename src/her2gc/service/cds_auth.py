@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -29,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from sqlalchemy import Engine, delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, delete
+from sqlalchemy.engine import Connection
 
 from her2gc.errors import InputError
-from her2gc.service.audit import jti_table
+from her2gc.service.audit import GroupCommit, jti_table
 
 ALGORITHMS = ("ES384", "RS384")
 _FAMILY = {"ES384": "EC", "RS384": "RSA"}
@@ -132,23 +133,40 @@ class JwksFile:
         return self._keys
 
 
-class ReplayGuard:
+@dataclass(frozen=True)
+class UsedJti:
+    issuer: str
+    jti: str
+    expires_at: int
+
+
+def _insert_new(connection: Connection, items: list[UsedJti]) -> list[bool]:
+    """Insert each (issuer, jti) unless present; True for the ones that were new.
+
+    One call per group commit; a jti twice in one batch counts as new only once."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    results: list[bool] = []
+    for item in items:
+        values = {"issuer": item.issuer, "jti": item.jti, "expires_at": item.expires_at}
+        if connection.dialect.name == "postgresql":
+            statement = postgresql.insert(jti_table).values(**values).on_conflict_do_nothing()
+        else:
+            statement = sqlite.insert(jti_table).values(**values).on_conflict_do_nothing()  # type: ignore[assignment]
+        results.append(connection.execute(statement).rowcount == 1)
+    if random.random() < 0.001:  # now and then, forget tokens that have expired anyway
+        connection.execute(delete(jti_table).where(jti_table.c.expires_at < int(time.time())))
+    return results
+
+
+class ReplayGuard(GroupCommit[UsedJti, bool]):
     """``jti`` values already used, per issuer, kept in the database until the token expires."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._inserts = 0
+        super().__init__(engine, _insert_new)
 
     def first_use(self, issuer: str, jti: str, expires_at: int) -> bool:
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(insert(jti_table).values(issuer=issuer, jti=jti, expires_at=expires_at))
-                self._inserts += 1
-                if self._inserts % 1000 == 0:
-                    connection.execute(delete(jti_table).where(jti_table.c.expires_at < int(time.time())))
-        except IntegrityError:
-            return False
-        return True
+        return self.submit(UsedJti(issuer, jti, expires_at))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from her2gc.engine import EvaluationOptions
 from her2gc.report import Report
 from her2gc.service.audit import Appended, AuditEntry, sha256_hex
 from her2gc.service.deps import ServiceState
-from her2gc.service.evaluation import RequestProblem, render_report, run_evaluation, to_json
+from her2gc.service.evaluation import RequestProblem, render_report, report_json, run_evaluation
 from her2gc.service.security import Client
 
 log = logging.getLogger("her2gc.service")
@@ -53,8 +53,8 @@ def evaluate_and_record(
 ) -> Recorded:
     """Evaluate, render, and append the audit row (in a worker thread: all of it blocks)."""
     report = run_evaluation(case, state.kb, options)
-    report_json = to_json(report).encode()
-    body = report_json if media_type == "application/json" else render_report(report, media_type, state.fhir)
+    canonical = report_json(report)
+    body = canonical if media_type == "application/json" else render_report(report, media_type, state.fhir)
     hashed = state.patient_hash(patient_id or case.patient_id)
     entry = AuditEntry(
         kind="evaluation",
@@ -62,7 +62,7 @@ def evaluate_and_record(
         client=client.id,
         kb_sha256=state.kb.sha256,
         input_sha256=sha256_hex(raw_input),
-        report_sha256=sha256_hex(report_json),
+        report_sha256=sha256_hex(canonical),
         patient_hash=hashed,
         details={"region": report.region, "media_type": media_type, "model": options.with_model, **(details or {})},
     )

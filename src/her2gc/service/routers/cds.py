@@ -21,7 +21,7 @@ from her2gc.service.cds.models import Card, CdsRequest, CdsResponse, Discovery, 
 from her2gc.service.cds.order_sign import drugs_being_signed, order_sign_cards
 from her2gc.service.cds.services import ORDER_SIGN, PATIENT_VIEW, SERVICES, discovery
 from her2gc.service.deps import CdsClient, ServiceState, StateDep, public_base
-from her2gc.service.evaluation import RequestProblem, problem, run_evaluation, to_json, validation_problem
+from her2gc.service.evaluation import RequestProblem, problem, report_json, run_evaluation, validation_problem
 from her2gc.service.recording import record
 from her2gc.service.security import Client
 
@@ -106,7 +106,7 @@ def _answer(
         token = state.links.token_for(data.case, region, state.kb.sha256)
         try:
             cards, report = _cards(state, service_id, call, data, f"{base}/reports/{token}" if token else None)
-            report_sha = sha256_hex(to_json(report))
+            report_sha = sha256_hex(report_json(report))
         except RequestProblem as exc:
             cards, outcome = [unreadable_card(exc.detail[0]["msg"], call.hookInstance, source)], "unreadable record"
     response = CdsResponse(cards=cards).model_dump_json(exclude_none=True).encode()
