@@ -150,10 +150,13 @@ def _insert_new(connection: Connection, items: list[UsedJti]) -> list[bool]:
     for item in items:
         values = {"issuer": item.issuer, "jti": item.jti, "expires_at": item.expires_at}
         if connection.dialect.name == "postgresql":
-            statement = postgresql.insert(jti_table).values(**values).on_conflict_do_nothing()
+            statement = (
+                postgresql.insert(jti_table).values(**values).on_conflict_do_nothing().returning(jti_table.c.jti)
+            )
         else:
-            statement = sqlite.insert(jti_table).values(**values).on_conflict_do_nothing()  # type: ignore[assignment]
-        results.append(connection.execute(statement).rowcount == 1)
+            statement = sqlite.insert(jti_table).values(**values).on_conflict_do_nothing().returning(jti_table.c.jti)
+        # RETURNING gives a row only for an inserted jti (rowcount is not reported by every driver).
+        results.append(connection.execute(statement).first() is not None)
     if random.random() < 0.001:  # now and then, forget tokens that have expired anyway
         connection.execute(delete(jti_table).where(jti_table.c.expires_at < int(time.time())))
     return results
