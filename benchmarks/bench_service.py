@@ -119,6 +119,7 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 async def run_load(requests: list[tuple[str, bytes, dict[str, str]]], base: str, concurrency: int, max_seconds: float) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     next_index = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
@@ -133,8 +134,11 @@ async def run_load(requests: list[tuple[str, bytes, dict[str, str]]], base: str,
                 try:
                     response = await client.post(path, content=body, headers=headers)
                     ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    kind = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    ok, kind = False, type(exc).__name__
+                if not ok:
+                    kinds[kind] = kinds.get(kind, 0) + 1
                 if ok:
                     latencies.append((time.perf_counter() - t0) * 1000)
                 else:
@@ -142,6 +146,8 @@ async def run_load(requests: list[tuple[str, bytes, dict[str, str]]], base: str,
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
+    if kinds:
+        print(f"errors: {kinds}", file=sys.stderr)
     return latencies, errors, elapsed
 
 
