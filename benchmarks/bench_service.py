@@ -194,6 +194,9 @@ def main() -> None:
                     results.append(Result(name, workers, latencies, errors, seconds))
             finally:
                 stop_server(server)
+                log = (folder / f"server-{workers}.log").read_text(errors="replace")
+                if "ERROR" in log or "Traceback" in log:
+                    print(f"workers {workers}: the server logged errors:\n{log[-12000:]}", file=sys.stderr)
             verify = subprocess.run([sys.executable, "-m", "her2gc.cli", "audit", "verify", "--database-url", f"sqlite:///{folder / f'audit-{workers}.sqlite3'}"], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO / "src")), check=False)
             print(f"workers {workers}: audit verify exit {verify.returncode}: {verify.stdout.split(chr(10))[0]}", file=sys.stderr)
     print(f"concurrency {args.concurrency}, loopback, {os.cpu_count()} CPUs; latency in ms")

@@ -238,3 +238,14 @@ def test_fhir_input_without_the_reader_is_415(client):
     response = client.post("/v1/evaluate", json={"resourceType": "Bundle", "type": "collection", "entry": []})
     assert response.status_code == 415
     assert "FHIR" in response.json()["detail"][0]["msg"]
+
+
+def test_workers_solve_model_screens_in_process_and_restore_the_engine(make_client):
+    """A server worker is threaded (and daemonic with --workers > 1): no solver fork inside it."""
+    from her2gc.network import engine
+
+    before = engine.solver_workers
+    with make_client() as client:
+        assert engine.solver_workers() == 1
+        assert client.get("/healthz").status_code == 200
+    assert engine.solver_workers is before

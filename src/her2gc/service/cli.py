@@ -65,6 +65,9 @@ def serve_command(
         server_header=False,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
+        # Longer than a reverse proxy's upstream keep-alive (often 60 s), so the proxy never
+        # sends on a connection the worker is closing.
+        timeout_keep_alive=75,
     )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -107,10 +107,11 @@ def create_app(
 
         state = build_state(chosen, her2gc.load_kb(), fhir=fhir, transport=fhir_transport)
         _warn_if_open(chosen)
-        _warm_up(state.kb)
         app.state.service = state
         try:
-            yield
+            with _solve_models_in_process():
+                _warm_up(state.kb)
+                yield
         finally:
             await state.http.aclose()
             state.close()
@@ -137,6 +138,25 @@ def create_app(
         )
     app.add_middleware(EdgeMiddleware, max_body_bytes=chosen.max_body_bytes)
     return app
+
+
+@contextmanager
+def _solve_models_in_process() -> Iterator[None]:
+    """Model screens solve in the worker, never in forked children.
+
+    The model engine forks a pool of solver processes for large screens. A server worker
+    is multi-threaded (a fork copies locks other threads hold) and, with ``--workers`` > 1,
+    a daemonic process that may not have children at all; so the service asks for one
+    solver process. (The edge's choice, made here until ``her2gc.runtime`` configures it.)
+    """
+    from her2gc.network import engine
+
+    chosen = engine.solver_workers
+    setattr(engine, "solver_workers", lambda: 1)  # noqa: B010 - a module function replaced on purpose
+    try:
+        yield
+    finally:
+        setattr(engine, "solver_workers", chosen)  # noqa: B010
 
 
 WARM_UP_CASE = {
