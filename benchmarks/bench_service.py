@@ -13,7 +13,8 @@ been answered or MAX_SECONDS have passed (whichever comes first; both bounded).
 
 Every request is an evaluation written to the audit trail before the answer. The client
 runs on the same machine as the server, so it takes CPU from it. Prints p50 (median),
-p90, p99, max, requests per second and errors; then which worker count served best.
+p90, p99, max, requests per second, errors, and the CPU time per request of the server
+(all its processes) and of the client; then which worker count served best.
 
     python benchmarks/bench_service.py                      # workers 1 and 2
     python benchmarks/bench_service.py --workers 2 --requests 3000
@@ -54,17 +55,37 @@ class Result:
     latencies_ms: list[float]
     errors: int
     seconds: float
+    server_cpu_s: float
+    client_cpu_s: float
 
     def row(self) -> str:
         lat = sorted(self.latencies_ms)
         n = len(lat)
 
         def pct(p: float) -> float:
-            return lat[min(n - 1, int(round(p / 100 * (n - 1))))] if n else float("nan")
+            return lat[min(n - 1, round(p / 100 * (n - 1)))] if n else float("nan")
 
         rps = n / self.seconds if self.seconds else 0.0
         median = statistics.median(lat) if lat else float("nan")
-        return f"{self.name:<26} {self.workers:>7} {n:>6} {self.errors:>6} {rps:>8.1f} {median:>8.1f} {pct(90):>8.1f} {pct(99):>8.1f} {max(lat) if lat else float('nan'):>8.1f}"
+        total = n + self.errors
+        cpu = f"{self.server_cpu_s / total * 1000:>9.2f} {self.client_cpu_s / total * 1000:>9.2f}" if total else ""
+        return f"{self.name:<26} {self.workers:>7} {n:>6} {self.errors:>6} {rps:>8.1f} {median:>8.1f} {pct(90):>8.1f} {pct(99):>8.1f} {max(lat) if lat else float('nan'):>8.1f} {cpu}"
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def free_port() -> int:
@@ -93,7 +114,20 @@ def start_server(folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], i
         HER2GC_CDS_ISSUERS=ISSUER,
         HER2GC_RATE_LIMIT="0",  # one client sends everything: the per-token limit would measure itself
     )
-    command = [sys.executable, "-m", "her2gc.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "her2gc.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
     with open(folder / f"server-{workers}.log", "ab") as log:
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     deadline = time.monotonic() + 120
@@ -116,36 +150,46 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
-async def run_load(requests: list[tuple[str, bytes, dict[str, str]]], base: str, concurrency: int, max_seconds: float) -> tuple[list[float], int, float]:
+async def run_load(
+    requests: list[tuple[str, bytes, dict[str, str]]], base: str, concurrency: int, max_seconds: float
+) -> tuple[list[float], int, float]:
+    """CONCURRENCY keep-alive connections, each with its own client (one shared pool of 100
+    connections costs httpx several times the CPU per request), pulling from one queue."""
     latencies: list[float] = []
     errors = 0
     kinds: dict[str, int] = {}
     next_index = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        started = time.perf_counter()
+    connected = 0
+    go = asyncio.Event()
+    started = 0.0
 
-        async def worker() -> None:
-            nonlocal next_index, errors
+    async def worker() -> None:
+        nonlocal next_index, errors, connected, started
+        async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=1), timeout=30) as client:
+            # Open the connection before the clock starts: the run measures a steady state.
+            await client.get("/healthz")
+            connected += 1
+            if connected == concurrency:
+                started = time.perf_counter()
+                go.set()
+            await go.wait()
             while next_index < len(requests) and time.perf_counter() - started < max_seconds:
                 path, body, headers = requests[next_index]
                 next_index += 1
                 t0 = time.perf_counter()
                 try:
                     response = await client.post(path, content=body, headers=headers)
-                    ok = response.status_code == 200
-                    kind = str(response.status_code)
+                    ok, kind = response.status_code == 200, str(response.status_code)
                 except httpx.HTTPError as exc:
                     ok, kind = False, type(exc).__name__
-                if not ok:
-                    kinds[kind] = kinds.get(kind, 0) + 1
                 if ok:
                     latencies.append((time.perf_counter() - t0) * 1000)
                 else:
                     errors += 1
+                    kinds[kind] = kinds.get(kind, 0) + 1
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
     if kinds:
         print(f"errors: {kinds}", file=sys.stderr)
     return latencies, errors, elapsed
@@ -156,14 +200,28 @@ def evaluate_requests(case: dict[str, object], count: int) -> list[tuple[str, by
     return [("/v1/evaluate", json.dumps(case | {"patient_id": f"BENCH-{i}"}).encode(), headers) for i in range(count)]
 
 
-def cds_requests(case: dict[str, object], count: int, key: ec.EllipticCurvePrivateKey, base: str) -> list[tuple[str, bytes, dict[str, str]]]:
+def cds_requests(
+    case: dict[str, object], count: int, key: ec.EllipticCurvePrivateKey, base: str
+) -> list[tuple[str, bytes, dict[str, str]]]:
     path = "/cds-services/her2gc-patient-view"
     now = int(time.time())
     out = []
     for i in range(count):
-        token = jwt.encode({"iss": ISSUER, "aud": base + path, "iat": now, "exp": now + 600, "jti": str(uuid.uuid4())}, key, algorithm="ES384", headers={"kid": "bench", "typ": "JWT"})
-        call = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": {"userId": "Practitioner/bench", "patientId": f"fhir-{i}"}, "prefetch": {"her2gcCase": case | {"patient_id": f"BENCH-{i}"}}}
-        out.append((path, json.dumps(call).encode(), {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}))
+        token = jwt.encode(
+            {"iss": ISSUER, "aud": base + path, "iat": now, "exp": now + 600, "jti": str(uuid.uuid4())},
+            key,
+            algorithm="ES384",
+            headers={"kid": "bench", "typ": "JWT"},
+        )
+        call = {
+            "hook": "patient-view",
+            "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/bench", "patientId": f"fhir-{i}"},
+            "prefetch": {"her2gcCase": case | {"patient_id": f"BENCH-{i}"}},
+        }
+        out.append(
+            (path, json.dumps(call).encode(), {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        )
     return out
 
 
@@ -190,17 +248,43 @@ def main() -> None:
                     ("POST /v1/evaluate", evaluate_requests(case, args.requests)),
                     ("CDS patient-view", cds_requests(case, args.requests, key, base)),
                 ):
+                    server_before, client_before = process_tree_cpu(server.pid), time.process_time()
                     latencies, errors, seconds = asyncio.run(run_load(batch, base, args.concurrency, args.max_seconds))
-                    results.append(Result(name, workers, latencies, errors, seconds))
+                    server_cpu, client_cpu = (
+                        process_tree_cpu(server.pid) - server_before,
+                        time.process_time() - client_before,
+                    )
+                    results.append(Result(name, workers, latencies, errors, seconds, server_cpu, client_cpu))
             finally:
                 stop_server(server)
                 log = (folder / f"server-{workers}.log").read_text(errors="replace")
                 if "ERROR" in log or "Traceback" in log:
                     print(f"workers {workers}: the server logged errors:\n{log[-12000:]}", file=sys.stderr)
-            verify = subprocess.run([sys.executable, "-m", "her2gc.cli", "audit", "verify", "--database-url", f"sqlite:///{folder / f'audit-{workers}.sqlite3'}"], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO / "src")), check=False)
-            print(f"workers {workers}: audit verify exit {verify.returncode}: {verify.stdout.split(chr(10))[0]}", file=sys.stderr)
-    print(f"concurrency {args.concurrency}, loopback, {os.cpu_count()} CPUs; latency in ms")
-    print(f"{'endpoint':<26} {'workers':>7} {'ok':>6} {'errors':>6} {'req/s':>8} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8}")
+            verify = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "her2gc.cli",
+                    "audit",
+                    "verify",
+                    "--database-url",
+                    f"sqlite:///{folder / f'audit-{workers}.sqlite3'}",
+                ],
+                capture_output=True,
+                text=True,
+                env=dict(os.environ, PYTHONPATH=str(REPO / "src")),
+                check=False,
+            )
+            print(
+                f"workers {workers}: audit verify exit {verify.returncode}: {verify.stdout.split(chr(10))[0]}",
+                file=sys.stderr,
+            )
+    print(
+        f"concurrency {args.concurrency}, loopback, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; latency in ms; CPU ms per request"
+    )
+    print(
+        f"{'endpoint':<26} {'workers':>7} {'ok':>6} {'errors':>6} {'req/s':>8} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8} {'server':>9} {'client':>9}"
+    )
     for result in results:
         print(result.row())
     for name in sorted({r.name for r in results}):

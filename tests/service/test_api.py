@@ -249,3 +249,32 @@ def test_workers_solve_model_screens_in_process_and_restore_the_engine(make_clie
         assert engine.solver_workers() == 1
         assert client.get("/healthz").status_code == 200
     assert engine.solver_workers is before
+
+
+def test_log_lines_carry_the_patient_hash_never_the_id(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="her2gc.service.access"):
+        response = client.post("/v1/evaluate?model=false", json=example_case(patient_id="MRN-55512"))
+    assert response.status_code == 200
+    lines = [record.getMessage() for record in caplog.records if record.name == "her2gc.service.access"]
+    assert len(lines) == 1
+    assert "MRN-55512" not in lines[0]
+    assert "POST /v1/evaluate 200" in lines[0] and "patient=" in lines[0] and "patient=-" not in lines[0]
+    assert f"audit={response.headers['x-her2gc-audit']}" in lines[0]
+
+
+def test_openapi_and_docs(client):
+    schema = client.get("/openapi.json").json()
+    assert {
+        "/v1/evaluate",
+        "/report",
+        "/cds-services",
+        "/cds-services/{service_id}",
+        "/cds-services/{service_id}/feedback",
+        "/healthz",
+    } <= set(schema["paths"])
+    assert "Case" in schema["components"]["schemas"] and "Report" in schema["components"]["schemas"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
