@@ -76,13 +76,15 @@ def _check_context(call: CdsRequest, service_id: str) -> None:
 
 def _cards(
     state: ServiceState, service_id: str, call: CdsRequest, data: PatientData, report_url: str | None
-) -> tuple[list[Card], Any]:
+) -> tuple[list[Card], Any, dict[str, int]]:
     options = EvaluationOptions(region=None if data.case.region else state.settings.region, with_model=False)
     report = run_evaluation(data.case, state.kb, options)
     if service_id == PATIENT_VIEW:
-        return patient_view_cards(report, call.hookInstance, report_url), report
-    drafts, _unmatched = drugs_being_signed(call.context, state.matcher)
-    return order_sign_cards(drafts, report, data.case, state.kb, call.hookInstance, report_url), report
+        return patient_view_cards(report, call.hookInstance, report_url), report, {}
+    drafts, unmatched = drugs_being_signed(call.context, state.matcher)
+    # Orders for drugs outside the knowledge base get no card; the trail counts them.
+    counts = {"orders_checked": len(drafts), "orders_outside_kb": unmatched}
+    return order_sign_cards(drafts, report, data.case, state.kb, call.hookInstance, report_url), report, counts
 
 
 def _answer(
@@ -99,13 +101,14 @@ def _answer(
     source = source_named(__version__, state.kb.version)
     report_sha: str | None = None
     outcome = "cards"
+    counts: dict[str, int] = {}
     if isinstance(data, str):
         cards, outcome = [unreadable_card(data, call.hookInstance, source)], "unreadable record"
     else:
         region = data.case.region or state.settings.region
         token = state.links.token_for(data.case, region, state.kb.sha256)
         try:
-            cards, report = _cards(state, service_id, call, data, f"{base}/reports/{token}" if token else None)
+            cards, report, counts = _cards(state, service_id, call, data, f"{base}/reports/{token}" if token else None)
             report_sha = sha256_hex(report_json(report))
         except RequestProblem as exc:
             cards, outcome = [unreadable_card(exc.detail[0]["msg"], call.hookInstance, source)], "unreadable record"
@@ -124,6 +127,7 @@ def _answer(
             "data": data.origin if not isinstance(data, str) else "none",
             "indicators": [card.indicator for card in cards],
             "response_sha256": sha256_hex(response),
+            **counts,
         },
     )
     return response, hashed, record(state, entry).seq
