@@ -276,3 +276,7 @@ class Report(_Frozen):
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``--format json``: aliases (``schema``, ``class``) as in the contract."""
         return self.model_dump(mode="json", by_alias=True)
+
+    def with_warnings_first(self, warnings: list[Warning]) -> "Report":
+        """The report with ``warnings`` (an input mapping's, e.g. FHIR's) before its own."""
+        return self if not warnings else self.model_copy(update={"warnings": [*warnings, *self.warnings]})

@@ -1,4 +1,4 @@
-"""The command line: ``her2gc evaluate | kb | model | annotate | fhir``.
+"""The command line: ``her2gc evaluate | kb | model | annotate | fhir | serve | audit``.
 
 Each command imports what it needs when it runs, so ``her2gc --help`` and a single
 evaluation do not pay for the model engine or the sequencing readers. Errors of the
@@ -19,6 +19,7 @@ from her2gc.cli.kb import kb_app
 from her2gc.cli.model import model_app
 from her2gc.cli.sequencing import annotate_command
 from her2gc.errors import Her2gcError
+from her2gc.service.cli import audit_app, serve_command
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="HER2 decision support for gastric / GEJ adenocarcinoma."
@@ -28,6 +29,8 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(model_app, name="model")
 app.command("annotate")(annotate_command)
 app.add_typer(fhir_app, name="fhir")
+app.command("serve")(serve_command)
+app.add_typer(audit_app, name="audit")
 
 
 # Typer >= 0.29 carries its own copy of click; older releases raise click's own classes.

@@ -89,14 +89,9 @@ def read_evaluation_input(
     return case_from_data(mapped.case, source, kb), mapped.warnings
 
 
-def with_warnings(report: Report, warnings: list[Warning]) -> Report:
-    """The report with the FHIR mapping's warnings first."""
-    return report if not warnings else report.model_copy(update={"warnings": [*warnings, *report.warnings]})
-
-
 def render_output(report: Report, case: Case, output_format: str, kb: KnowledgeBase, warnings: list[Warning]) -> str:
     """The report in ``output_format`` (text | json | html | fhir), mapping warnings included."""
-    report = with_warnings(report, warnings)
+    report = report.with_warnings_first(warnings)
     if output_format == "fhir":
         from her2gc.render.fhir import to_fhir_json
 

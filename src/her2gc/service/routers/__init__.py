@@ -1,0 +1,1 @@
+"""The routers the service composes: health, the HTTP API, CDS Hooks."""
