@@ -126,11 +126,13 @@ def kb_show(
 
 
 def _mount_parts() -> None:
+    from her2gc.cohort.cli import cohort_app
     from her2gc.formats.cli import annotate_command
     from her2gc.network.cli import model_app
 
     app.add_typer(model_app, name="model")
     app.command("annotate")(annotate_command)
+    app.add_typer(cohort_app, name="cohort")
 
 
 _mount_parts()

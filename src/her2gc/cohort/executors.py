@@ -1,0 +1,219 @@
+"""Where partitions are evaluated: here, in local worker processes, or on a Dask cluster.
+
+All three call the same pure :func:`~her2gc.cohort.evaluation.evaluate_partition`, so
+their outputs are byte-identical. The knowledge base goes to each worker once: forked
+local workers inherit it, Dask workers receive it by one broadcast ``scatter``. Worker
+processes live for the whole run, so the model step's per-process cache of screens by
+alteration profile is reused across all the partitions a worker evaluates. At most two
+partitions per worker are in flight, so memory does not grow with the cohort.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from her2gc.cohort.evaluation import PartitionResult, evaluate_partition
+from her2gc.cohort.items import ExtraColumn, Partition
+from her2gc.engine import EvaluationOptions
+from her2gc.errors import InputError
+from her2gc.kb.loader import KnowledgeBase
+
+IN_FLIGHT_PER_WORKER = 2
+
+
+class Executor(Protocol):
+    workers: int
+    description: str
+
+    def run(self, partitions: Iterable[Partition]) -> Iterator[PartitionResult]: ...
+
+    def close(self) -> None: ...
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class InProcess:
+    """One worker: this process (small cohorts, or ``--workers 1``)."""
+
+    def __init__(self, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn]) -> None:
+        self.kb, self.options, self.extra = kb, options, tuple(extra)
+        self.workers = 1
+        self.description = "embedded, 1 process"
+
+    def run(self, partitions: Iterable[Partition]) -> Iterator[PartitionResult]:
+        for partition in partitions:
+            yield evaluate_partition(partition, self.kb, self.options, self.extra)
+
+    def close(self) -> None:
+        return None
+
+
+# What a forked local worker evaluates with: set by the pool's initializer, inherited at fork.
+_worker_state: tuple[KnowledgeBase, EvaluationOptions, tuple[ExtraColumn, ...]] | None = None
+
+
+def _initialise(kb: KnowledgeBase, options: EvaluationOptions, extra: tuple[ExtraColumn, ...]) -> None:
+    global _worker_state
+    _worker_state = (kb, options, extra)
+
+
+def _evaluate_here(partition: Partition) -> PartitionResult:
+    assert _worker_state is not None, "worker not initialised"
+    kb, options, extra = _worker_state
+    return evaluate_partition(partition, kb, options, extra)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def _bounded(submit: Any, partitions: Iterable[Partition], limit: int) -> Iterator[Any]:
+    """Results as they complete, with at most ``limit`` partitions submitted and not yet done."""
+    pending: set[Future[PartitionResult]] = set()
+    source = iter(partitions)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < limit:
+            partition = next(source, None)
+            if partition is None:
+                exhausted = True
+                break
+            pending.add(submit(partition))
+        if not pending:
+            return
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=lambda f: f.result().index):
+            yield future.result()
+
+
+class LocalProcesses:
+    """N forked worker processes on this machine (the embedded default)."""
+
+    def __init__(self, workers: int, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn]) -> None:
+        self.workers = workers
+        self.description = f"embedded, {workers} processes"
+        # Fork: each worker inherits the loaded knowledge base instead of loading or unpickling it.
+        context = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_initialise, initargs=(kb, options, tuple(extra)))
+        # Start every worker now, before this process starts any thread (the progress bar's).
+        for future in [self.pool.submit(_ready) for _ in range(workers)]:
+            future.result()
+
+    def run(self, partitions: Iterable[Partition]) -> Iterator[PartitionResult]:
+        yield from _bounded(lambda p: self.pool.submit(_evaluate_here, p), partitions, self.workers * IN_FLIGHT_PER_WORKER)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_facts() -> tuple[str, bool]:
+    import her2gc
+
+    return her2gc.__version__, multiprocessing.current_process().daemon
+
+
+class DaskCluster:
+    """A Dask cluster: ``local:N`` starts a LocalCluster of N worker processes on 127.0.0.1;
+    any other value is a scheduler address (``tcp://HOST:PORT``)."""
+
+    def __init__(self, spec: str, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn]) -> None:
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError("--dask: Dask is not installed (pip install 'her2gc[cohort]')") from None
+        self.cluster: Any = None
+        if spec.startswith("local:"):
+            count = spec.removeprefix("local:")
+            if not count.isdigit() or int(count) < 1:
+                raise InputError(f"--dask: '{spec}' is not local:N with N a number of workers (e.g. local:2)")
+            # Workers must be able to start the model step's solver processes: not daemonic.
+            with dask.config.set({"distributed.worker.daemon": False}):
+                self.cluster = LocalCluster(
+                    n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+                )
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(spec, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError(f"--dask: cannot connect to the scheduler at {spec} ({' '.join(str(exc).split())[:120]})") from None
+        self._check_workers(spec)
+        self.workers = len(self.client.scheduler_info()["workers"])
+        self.description = f"dask {spec}, {self.workers} workers"
+        self.kb_future = self.client.scatter(kb, broadcast=True, hash=False)
+        self.options, self.extra = options, tuple(extra)
+
+    def _check_workers(self, spec: str) -> None:
+        import her2gc
+
+        try:
+            facts: dict[str, tuple[str, bool]] = self.client.run(_worker_facts)
+        except Exception as exc:  # noqa: BLE001 - a worker that cannot import her2gc, seen from here
+            self.close()
+            raise InputError(f"--dask {spec}: the workers cannot run her2gc ({type(exc).__name__}: {exc})") from None
+        if not facts:
+            self.close()
+            raise InputError(f"--dask {spec}: the scheduler has no workers")
+        for address, (version, daemonic) in sorted(facts.items()):
+            if version != her2gc.__version__:
+                self.close()
+                raise InputError(f"--dask {spec}: worker {address} runs her2gc {version}, this is {her2gc.__version__}")
+            if daemonic:
+                self.close()
+                raise InputError(
+                    f"--dask {spec}: worker {address} is a daemonic process and cannot start the model step's solver "
+                    "processes; start the workers with DASK_DISTRIBUTED__WORKER__DAEMON=False"
+                )
+
+    def run(self, partitions: Iterable[Partition]) -> Iterator[PartitionResult]:
+        def submit(partition: Partition) -> Any:
+            return self.client.submit(
+                evaluate_partition, partition, self.kb_future, self.options, self.extra, pure=False, key=f"her2gc-partition-{partition.index}"
+            )
+
+        yield from _bounded_dask(submit, partitions, self.workers * IN_FLIGHT_PER_WORKER)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _bounded_dask(submit: Any, partitions: Iterable[Partition], limit: int) -> Iterator[PartitionResult]:
+    from distributed import wait as dask_wait
+
+    pending: set[Any] = set()
+    source = iter(partitions)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < limit:
+            partition = next(source, None)
+            if partition is None:
+                exhausted = True
+                break
+            pending.add(submit(partition))
+        if not pending:
+            return
+        done, not_done = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+        pending = set(not_done)
+        for future in done:
+            result: PartitionResult = future.result()
+            future.release()
+            yield result
+
+
+def make_executor(dask: str | None, workers: int | None, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn], partitions: int) -> Executor:
+    """The executor the command line asked for: Dask when ``dask`` is given, else local processes."""
+    if dask:
+        return DaskCluster(dask, kb, options, extra)
+    count = min(workers or available_cores(), max(1, partitions))
+    if count <= 1:
+        return InProcess(kb, options, extra)
+    return LocalProcesses(count, kb, options, extra)
