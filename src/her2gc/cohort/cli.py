@@ -28,6 +28,7 @@ def run_command(
     dask: Annotated[Optional[str], typer.Option("--dask", metavar="SCHEDULER", help="run on Dask: tcp://HOST:PORT, or local:N for a local cluster of N workers")] = None,
     workers: Annotated[Optional[int], typer.Option(help="embedded run: worker processes (default: the cores available)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="finish an interrupted run in OUTDIR from its completed partitions")] = False,
+    model: Annotated[bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses to each report")] = True,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="no progress bar on stderr")] = False,
 ) -> None:
     """Evaluate every patient of INPUT; write patients.parquet/.tsv, reports.jsonl, cohort.duckdb, summary.html, run.json."""
@@ -52,6 +53,7 @@ def run_command(
         workers=workers,
         resume=resume,
         progress=not no_progress,
+        model=model,
     )
     run_cohort(options, load_kb())
 

@@ -53,6 +53,7 @@ class RunOptions:
     resume: bool = False
     progress: bool = True
     summary: bool = True
+    model: bool = True
 
 
 @dataclass
@@ -94,6 +95,7 @@ def _manifest(options: RunOptions, kb: KnowledgeBase, source: CohortInput, size:
         "region": options.region,
         "build": options.build,
         "clinical_map_sha256": _sha256_of(options.clinical_map),
+        "model": options.model,
         "patients": source.total,
         "partition_size": size,
     }
@@ -157,7 +159,7 @@ def run_cohort(options: RunOptions, kb: KnowledgeBase, echo: Echo = _stderr) -> 
         clinical_path = checkpoint.root / "clinical.parquet"
         pq.write_table(source.clinical, temp_name(clinical_path), compression="zstd")  # type: ignore[attr-defined]
         os.replace(temp_name(clinical_path), clinical_path)
-    evaluation = EvaluationOptions(region=options.region.upper() if options.region else None)
+    evaluation = EvaluationOptions(region=options.region.upper() if options.region else None, with_model=options.model)
     executor = make_executor(options.dask, options.workers, kb, evaluation, source.extra_columns, partitions - len(done))
     evaluate_started = time.perf_counter()
     try:
@@ -171,27 +173,34 @@ def run_cohort(options: RunOptions, kb: KnowledgeBase, echo: Echo = _stderr) -> 
     evaluate_seconds = time.perf_counter() - evaluate_started
     write_started = time.perf_counter()
     counts = _write_outputs(options, checkpoint, partitions, source, clinical_path)
-    write_seconds = time.perf_counter() - write_started
     run = {
         "schema": RUN_SCHEMA,
         "input": {"kind": source.summary.kind, "path": str(options.input), "files": source.summary.files},
         "counts": counts["counts"],
         "failure_reasons": counts["failure_reasons"],
         "unmapped_columns": source.summary.unmapped_columns,
+        "endpoints": {c.name.removesuffix("_months"): c.label for c in source.extra_columns if c.role == "endpoint_time"},
         "warnings": source.summary.warnings,
         "kb": {"version": kb.version, "sha256": kb.sha256},
         "package_version": __version__,
-        "options": {"region": options.region, "build": options.build, "clinical_map": str(options.clinical_map) if options.clinical_map else None},
+        "options": {"region": options.region, "build": options.build, "clinical_map": str(options.clinical_map) if options.clinical_map else None, "model": options.model},
         "execution": {"scheduler": executor.description, "workers": executor.workers, "partitions": partitions, "partition_size": size, "resumed_partitions": len(done)},
         "outputs": counts["outputs"],
         "seconds": {
             "read_input": round(read_seconds, 3),
             "evaluate": round(evaluate_seconds, 3),
-            "write_outputs": round(write_seconds, 3),
+            "write_outputs": round(time.perf_counter() - write_started, 3),
             "total": round(time.perf_counter() - started, 3),
         },
         "manifest": manifest,
     }
+    if options.summary:
+        from her2gc.cohort.summary import write_summary
+
+        summary_started = time.perf_counter()
+        write_summary(options.outdir, options.outdir / "summary.html", run=run)
+        run["seconds"]["summary"] = round(time.perf_counter() - summary_started, 3)
+        run["seconds"]["total"] = round(time.perf_counter() - started, 3)
     write_atomic(options.outdir / "run.json", (json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
     checkpoint.remove()
     c = counts["counts"]
@@ -207,10 +216,6 @@ def _write_outputs(options: RunOptions, checkpoint: Checkpoint, partitions: int,
     build_duckdb(duckdb_temp, merged.patients_parquet, checkpoint, partitions, clinical)
     for temporary, name in ((merged.patients_parquet, "patients.parquet"), (merged.patients_tsv, "patients.tsv"), (merged.reports, "reports.jsonl"), (duckdb_temp, "cohort.duckdb")):
         os.replace(temporary, outdir / name)
-    if options.summary:
-        from her2gc.cohort.summary import write_summary
-
-        write_summary(outdir, outdir / "summary.html")
     reasons: Counter[str] = Counter()
     for item in stats:
         reasons.update(item["failure_reasons"])
