@@ -29,10 +29,10 @@ def temp_name(path: Path) -> Path:
 
 
 @contextmanager
-def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Write ``path`` through a temporary file renamed into place when the block ends."""
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """Write ``path`` (bytes) through a temporary file renamed into place when the block ends."""
     temporary = temp_name(path)
-    handle = open(temporary, mode, **({} if "b" in mode else {"encoding": "utf-8"}))  # noqa: SIM115 - closed below
+    handle = open(temporary, "wb")  # noqa: SIM115 - closed below
     try:
         yield handle
         handle.flush()
@@ -83,7 +83,11 @@ class Checkpoint:
                     "run again without --resume to start over"
                 )
             remove_stale_temporaries(self.root)
-            return {int(p.name[1:]) for p in self.root.iterdir() if p.is_dir() and p.name.startswith("p") and p.name[1:].isdigit()}
+            return {
+                int(p.name[1:])
+                for p in self.root.iterdir()
+                if p.is_dir() and p.name.startswith("p") and p.name[1:].isdigit()
+            }
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)

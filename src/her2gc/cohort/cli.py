@@ -9,26 +9,56 @@ the input itself cannot be read.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from her2gc.errors import InputError
 
-cohort_app = typer.Typer(no_args_is_help=True, help="Cohorts: a study, a folder of cases or a JSON Lines file in; every patient decided.")
+cohort_app = typer.Typer(
+    no_args_is_help=True, help="Cohorts: a study, a folder of cases or a JSON Lines file in; every patient decided."
+)
 
 
 @cohort_app.command("run")
 def run_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="cBioPortal study folder, folder of case files, or .jsonl[.gz] of cases")],
+    input_path: Annotated[
+        Path,
+        typer.Argument(metavar="INPUT", help="cBioPortal study folder, folder of case files, or .jsonl[.gz] of cases"),
+    ],
     outdir: Annotated[Path, typer.Option("-o", "--output", metavar="OUTDIR", help="folder for the outputs")],
-    region: Annotated[Optional[str], typer.Option(help="US | EU | CN | JP: whose approvals apply (overrides the cases)")] = None,
-    build: Annotated[Optional[str], typer.Option(help="genome build of the study's .seg files: GRCh37 | GRCh38 (default: meta_study.txt, else GRCh37)")] = None,
-    clinical_map: Annotated[Optional[Path], typer.Option("--clinical-map", metavar="MAP.yaml", help="extra clinical column mappings, tried before the packaged ones")] = None,
-    dask: Annotated[Optional[str], typer.Option("--dask", metavar="SCHEDULER", help="run on Dask: tcp://HOST:PORT, or local:N for a local cluster of N workers")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="embedded run: worker processes (default: the cores available)")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="finish an interrupted run in OUTDIR from its completed partitions")] = False,
-    model: Annotated[bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses to each report")] = True,
+    region: Annotated[
+        str | None, typer.Option(help="US | EU | CN | JP: whose approvals apply (overrides the cases)")
+    ] = None,
+    build: Annotated[
+        str | None,
+        typer.Option(
+            help="genome build of the study's .seg files: GRCh37 | GRCh38 (default: meta_study.txt, else GRCh37)"
+        ),
+    ] = None,
+    clinical_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--clinical-map", metavar="MAP.yaml", help="extra clinical column mappings, tried before the packaged ones"
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="SCHEDULER",
+            help="run on Dask: tcp://HOST:PORT, or local:N for a local cluster of N workers",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="embedded run: worker processes (default: the cores available)")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="finish an interrupted run in OUTDIR from its completed partitions")
+    ] = False,
+    model: Annotated[
+        bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses to each report")
+    ] = True,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="no progress bar on stderr")] = False,
 ) -> None:
     """Evaluate every patient of INPUT; write patients.parquet/.tsv, reports.jsonl, cohort.duckdb, summary.html, run.json."""
@@ -61,7 +91,10 @@ def run_command(
 @cohort_app.command("summary")
 def summary_command(
     outdir: Annotated[Path, typer.Argument(metavar="OUTDIR", help="the output folder of a cohort run")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="summary.html", help="where to write (default OUTDIR/summary.html)")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="summary.html", help="where to write (default OUTDIR/summary.html)"),
+    ] = None,
 ) -> None:
     """Write the cohort at a glance: one self-contained HTML file with its plots."""
     from her2gc.cohort.summary import write_summary

@@ -9,7 +9,7 @@ study columns, with the one-line error of a value the map does not know.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -42,7 +42,7 @@ class ClinicalFile:
 
     def column(self, wanted: Sequence[str]) -> str | None:
         """The file's first column among ``wanted`` (case-insensitive), if any."""
-        folded = {name.strip().lower(): name for name in self.raw.table.column_names}
+        folded: dict[str, str] = {str(name).strip().lower(): str(name) for name in self.raw.table.column_names}
         for name in wanted:
             if name.lower() in folded:
                 return folded[name.lower()]
@@ -82,7 +82,9 @@ def read_clinical_file(path: Path, level: Level, cmap: ClinicalMap, report: Read
         wanted = ", ".join(aliases[key_name])
         raise InputError(f"{path.name} line {raw.header_line}: no {key_name} id column (one of {wanted})")
     if level == "sample" and raw.columns.get("patient") in (None, raw.columns["sample"]):
-        raise InputError(f"{path.name} line {raw.header_line}: no patient id column (one of {', '.join(cmap.patient_id_columns)})")
+        raise InputError(
+            f"{path.name} line {raw.header_line}: no patient id column (one of {', '.join(cmap.patient_id_columns)})"
+        )
     keys = raw.table.column(raw.columns[key_name]).to_pylist()
     patients = raw.table.column(raw.columns["patient"]).to_pylist() if level == "sample" else list(keys)
     used = {raw.columns[key_name]} | ({raw.columns["patient"]} if level == "sample" else set())
@@ -151,7 +153,9 @@ def map_attributes(clinical: ClinicalFile, attributes: Sequence[ClinicalAttribut
                 translated[row] = None
                 if attribute.unknown == "error":
                     known = ", ".join(sorted(attribute.values or {}))[:80]
-                    errors[row] = f"{clinical.name} line {clinical.line(row)}, column '{column}': '{_cut(raw_text[row])}' is not a value the clinical map knows for {attribute.field} (known: {known})"
+                    errors[row] = (
+                        f"{clinical.name} line {clinical.line(row)}, column '{column}': '{_cut(raw_text[row])}' is not a value the clinical map knows for {attribute.field} (known: {known})"
+                    )
         out.append(FieldColumn(attribute.field, translated, errors))
     return out
 
@@ -210,9 +214,13 @@ def map_endpoints(clinical: ClinicalFile, endpoints: Sequence[Endpoint], warning
         unknown_events = sum(1 for e in events if e is UNKNOWN)
         events = [None if e is UNKNOWN else e for e in events]
         if bad_times:
-            warnings.append(f"{clinical.name}: {endpoint.name}: {bad_times} time value(s) that are not a non-negative number, left empty")
+            warnings.append(
+                f"{clinical.name}: {endpoint.name}: {bad_times} time value(s) that are not a non-negative number, left empty"
+            )
         if unknown_events:
-            warnings.append(f"{clinical.name}: {endpoint.name}: {unknown_events} event value(s) in '{event_column}' the clinical map does not know, left empty")
+            warnings.append(
+                f"{clinical.name}: {endpoint.name}: {unknown_events} event value(s) in '{event_column}' the clinical map does not know, left empty"
+            )
         out.append(EndpointColumn(endpoint, months, events))
     return out
 
@@ -260,10 +268,20 @@ def map_treatments(clinical: ClinicalFile, rules: Sequence[TreatmentRule]) -> li
             response_column = clinical.column([rule.best_response.column])
             if response_column is not None:
                 clinical.used.add(response_column)
-                table = {k.lower(): v for k, v in rule.best_response.values.items()}
-                responses = per_distinct(clinical.values(response_column), lambda t: table.get(t.strip().lower()))
+                responses = per_distinct(
+                    clinical.values(response_column), _response_translator(rule.best_response.values)
+                )
         out.append(TreatmentValues(rule, given, responses))
     return out
+
+
+def _response_translator(values: Mapping[str, str | None]) -> Callable[[str], str | None]:
+    known = {k.strip().lower(): v for k, v in values.items()}
+
+    def translate(text: str) -> str | None:
+        return known.get(text.strip().lower())
+
+    return translate
 
 
 def long_table(clinical: ClinicalFile, patient_of_row: Sequence[str | None]) -> pa.Table:
@@ -289,4 +307,8 @@ def long_table(clinical: ClinicalFile, patient_of_row: Sequence[str | None]) -> 
                 }
             )
         )
-    return pa.concat_tables(pieces) if pieces else pa.table({k: pa.array([], pa.string()) for k in ("patient_id", "sample_id", "file", "attribute", "value")})
+    return (
+        pa.concat_tables(pieces)
+        if pieces
+        else pa.table({k: pa.array([], pa.string()) for k in ("patient_id", "sample_id", "file", "attribute", "value")})
+    )

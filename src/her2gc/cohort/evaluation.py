@@ -132,15 +132,47 @@ def _error_row(item: WorkItem, message: str, width: int) -> tuple[Any, ...]:
 def _detail_rows(item: WorkItem, case: Case, report: Report, out: dict[str, list[tuple[Any, ...]]]) -> None:
     pid, seq = report.patient_id, item.seq
     for ordinal, a in enumerate(case.alterations):
-        out["alterations"].append((pid, seq, ordinal, a.gene, a.kind, a.protein_change, a.copy_number, a.vaf, a.source, a.sample_id, a.label()))
+        out["alterations"].append(
+            (
+                pid,
+                seq,
+                ordinal,
+                a.gene,
+                a.kind,
+                a.protein_change,
+                a.copy_number,
+                a.vaf,
+                a.source,
+                a.sample_id,
+                a.label(),
+            )
+        )
     for ordinal, m in enumerate(report.resistance.mechanisms):
-        out["mechanisms"].append((pid, seq, ordinal, m.id, m.name, m.class_, m.level, m.evidence_setting, _joined(m.alterations)))
+        out["mechanisms"].append(
+            (pid, seq, ordinal, m.id, m.name, m.class_, m.level, m.evidence_setting, _joined(m.alterations))
+        )
     line = report.decision_line
     for ordinal, o in enumerate(report.recommendations):
-        out["options"].append((pid, seq, ordinal, line, True, o.rank, o.regimen_id, _joined(o.drugs), o.evidence.escat, o.approval.status, None))
+        out["options"].append(
+            (
+                pid,
+                seq,
+                ordinal,
+                line,
+                True,
+                o.rank,
+                o.regimen_id,
+                _joined(o.drugs),
+                o.evidence.escat,
+                o.approval.status,
+                None,
+            )
+        )
     start = len(report.recommendations)
     for ordinal, x in enumerate(report.excluded, start=start):
-        out["options"].append((pid, seq, ordinal, line, False, None, x.regimen_id, None, None, None, _joined(x.why_not)))
+        out["options"].append(
+            (pid, seq, ordinal, line, False, None, x.regimen_id, None, None, None, _joined(x.why_not))
+        )
 
 
 def _parquet(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> bytes:
@@ -156,7 +188,9 @@ def _reason(message: str, source: str) -> str:
     return message.removeprefix(source).removeprefix(": ")[:160]
 
 
-def evaluate_partition(partition: Partition, kb: KnowledgeBase, options: EvaluationOptions, extra_columns: Sequence[ExtraColumn]) -> PartitionResult:
+def evaluate_partition(
+    partition: Partition, kb: KnowledgeBase, options: EvaluationOptions, extra_columns: Sequence[ExtraColumn]
+) -> PartitionResult:
     """Evaluate every patient of ``partition``; rows and reports in patient-id order."""
     started = time.perf_counter()
     width = len(extra_columns)
@@ -186,8 +220,8 @@ def evaluate_partition(partition: Partition, kb: KnowledgeBase, options: Evaluat
     schema = tables.patients_schema(extra_columns)
     reports = b"".join(line + b"\n" for _, _, line in keyed if line is not None)
     order = {seq: i for i, (key, _, _) in enumerate(keyed) for seq in (key[2],)}
-    for name in details:
-        details[name].sort(key=lambda r: (order[r[1]], r[2]))
+    for rows in details.values():
+        rows.sort(key=lambda r: (order[r[1]], r[2]))
     evaluated = sum(1 for _, _, line in keyed if line is not None)
     return PartitionResult(
         index=partition.index,

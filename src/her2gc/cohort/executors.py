@@ -95,18 +95,24 @@ def _bounded(submit: Any, partitions: Iterable[Partition], limit: int) -> Iterat
 class LocalProcesses:
     """N forked worker processes on this machine (the embedded default)."""
 
-    def __init__(self, workers: int, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn]) -> None:
+    def __init__(
+        self, workers: int, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn]
+    ) -> None:
         self.workers = workers
         self.description = f"embedded, {workers} processes"
         # Fork: each worker inherits the loaded knowledge base instead of loading or unpickling it.
         context = multiprocessing.get_context("fork")
-        self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_initialise, initargs=(kb, options, tuple(extra)))
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_initialise, initargs=(kb, options, tuple(extra))
+        )
         # Start every worker now, before this process starts any thread (the progress bar's).
         for future in [self.pool.submit(_ready) for _ in range(workers)]:
             future.result()
 
     def run(self, partitions: Iterable[Partition]) -> Iterator[PartitionResult]:
-        yield from _bounded(lambda p: self.pool.submit(_evaluate_here, p), partitions, self.workers * IN_FLIGHT_PER_WORKER)
+        yield from _bounded(
+            lambda p: self.pool.submit(_evaluate_here, p), partitions, self.workers * IN_FLIGHT_PER_WORKER
+        )
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -125,25 +131,31 @@ class DaskCluster:
     def __init__(self, spec: str, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn]) -> None:
         try:
             import dask
-            from distributed import Client, LocalCluster
+            import distributed
         except ImportError:
             raise InputError("--dask: Dask is not installed (pip install 'her2gc[cohort]')") from None
+        # distributed is only partly typed: its handles are used as Any.
+        client_class: Any = distributed.Client
+        cluster_class: Any = distributed.LocalCluster
         self.cluster: Any = None
+        self.client: Any = None
         if spec.startswith("local:"):
             count = spec.removeprefix("local:")
             if not count.isdigit() or int(count) < 1:
                 raise InputError(f"--dask: '{spec}' is not local:N with N a number of workers (e.g. local:2)")
             # Workers must be able to start the model step's solver processes: not daemonic.
             with dask.config.set({"distributed.worker.daemon": False}):
-                self.cluster = LocalCluster(
+                self.cluster = cluster_class(
                     n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
                 )
-            self.client = Client(self.cluster)
+            self.client = client_class(self.cluster)
         else:
             try:
-                self.client = Client(spec, timeout="10s")
+                self.client = client_class(spec, timeout="10s")
             except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError(f"--dask: cannot connect to the scheduler at {spec} ({' '.join(str(exc).split())[:120]})") from None
+                raise InputError(
+                    f"--dask: cannot connect to the scheduler at {spec} ({' '.join(str(exc).split())[:120]})"
+                ) from None
         self._check_workers(spec)
         self.workers = len(self.client.scheduler_info()["workers"])
         self.description = f"dask {spec}, {self.workers} workers"
@@ -175,7 +187,13 @@ class DaskCluster:
     def run(self, partitions: Iterable[Partition]) -> Iterator[PartitionResult]:
         def submit(partition: Partition) -> Any:
             return self.client.submit(
-                evaluate_partition, partition, self.kb_future, self.options, self.extra, pure=False, key=f"her2gc-partition-{partition.index}"
+                evaluate_partition,
+                partition,
+                self.kb_future,
+                self.options,
+                self.extra,
+                pure=False,
+                key=f"her2gc-partition-{partition.index}",
             )
 
         yield from _bounded_dask(submit, partitions, self.workers * IN_FLIGHT_PER_WORKER)
@@ -187,7 +205,9 @@ class DaskCluster:
 
 
 def _bounded_dask(submit: Any, partitions: Iterable[Partition], limit: int) -> Iterator[PartitionResult]:
-    from distributed import wait as dask_wait
+    import distributed
+
+    dask_wait: Any = distributed.wait
 
     pending: set[Any] = set()
     source = iter(partitions)
@@ -209,7 +229,14 @@ def _bounded_dask(submit: Any, partitions: Iterable[Partition], limit: int) -> I
             yield result
 
 
-def make_executor(dask: str | None, workers: int | None, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn], partitions: int) -> Executor:
+def make_executor(
+    dask: str | None,
+    workers: int | None,
+    kb: KnowledgeBase,
+    options: EvaluationOptions,
+    extra: Sequence[ExtraColumn],
+    partitions: int,
+) -> Executor:
     """The executor the command line asked for: Dask when ``dask`` is given, else local processes."""
     if dask:
         return DaskCluster(dask, kb, options, extra)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -40,10 +41,12 @@ class MergedOutputs:
     reports_written: int
     duplicate_ids: int
     tsv_sha256: str
-    reports_sha256: str
+    concatenated: bool
 
 
-def _partition_rows(checkpoint: Checkpoint, index: int) -> Iterator[tuple[Key, tuple[Any, ...], bytes | None]]:
+def _partition_rows(
+    checkpoint: Checkpoint, index: int, with_reports: bool
+) -> Iterator[tuple[Key, tuple[Any, ...], bytes | None]]:
     folder = checkpoint.partition_dir(index)
     parquet = pq.ParquetFile(folder / "patients.parquet")
     names = parquet.schema_arrow.names
@@ -52,9 +55,35 @@ def _partition_rows(checkpoint: Checkpoint, index: int) -> Iterator[tuple[Key, t
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
             columns = [column.to_pylist() for column in batch.columns]
             for row in zip(*columns):
-                line = reports.readline() if row[error_at] is None else None
+                line = reports.readline() if with_reports and row[error_at] is None else None
                 patient = row[id_at]
                 yield (patient is None, patient or "", row[seq_at]), row, line
+
+
+def _key_range(checkpoint: Checkpoint, index: int) -> tuple[Key, Key] | None:
+    table = pq.read_table(checkpoint.partition_dir(index) / "patients.parquet", columns=["patient_id", "seq"])
+    if table.num_rows == 0:
+        return None
+    ids, seqs = table.column("patient_id"), table.column("seq")
+
+    def key(row: int) -> Key:
+        patient = ids[row].as_py()
+        return (patient is None, patient or "", seqs[row].as_py())
+
+    return key(0), key(table.num_rows - 1)
+
+
+def globally_ordered(checkpoint: Checkpoint, partitions: int) -> bool:
+    """Whether each partition's rows all sort after the previous one's: then the merge is a concatenation."""
+    previous: Key | None = None
+    for index in range(partitions):
+        bounds = _key_range(checkpoint, index)
+        if bounds is None:
+            continue
+        if previous is not None and not previous < bounds[0]:
+            return False
+        previous = bounds[1]
+    return True
 
 
 def _tsv_cell(value: Any) -> str:
@@ -68,10 +97,16 @@ def _tsv_cell(value: Any) -> str:
 
 
 def merge_patients(checkpoint: Checkpoint, outdir: Path, partitions: int, schema: pa.Schema) -> MergedOutputs:
-    """Write patients.parquet, patients.tsv and reports.jsonl (temporary names) in patient-id order."""
+    """Write patients.parquet, patients.tsv and reports.jsonl (temporary names) in patient-id order.
+
+    When the partitions are already in order (inputs cut in patient-id order), the report
+    files are copied whole, one after the other; otherwise the reports are merged line by line.
+    """
     paths = [temp_name(outdir / name) for name in ("patients.parquet", "patients.tsv", "reports.jsonl")]
-    merged = heapq.merge(*(_partition_rows(checkpoint, i) for i in range(partitions)), key=lambda entry: entry[0])
-    tsv_hash, reports_hash = hashlib.sha256(), hashlib.sha256()
+    concatenated = globally_ordered(checkpoint, partitions)
+    streams = [_partition_rows(checkpoint, i, not concatenated) for i in range(partitions)]
+    merged = itertools.chain(*streams) if concatenated else heapq.merge(*streams, key=lambda entry: entry[0])
+    tsv_hash = hashlib.sha256()
     rows = reports_written = duplicates = 0
     previous: str | None = None
     writer = pq.ParquetWriter(paths[0], schema, compression="zstd")
@@ -91,7 +126,6 @@ def merge_patients(checkpoint: Checkpoint, outdir: Path, partitions: int, schema
                 tsv_hash.update(text)
                 if line is not None:
                     reports.write(line)
-                    reports_hash.update(line)
                     reports_written += 1
                 buffer.append(row)
                 if len(buffer) >= BATCH_ROWS:
@@ -99,11 +133,26 @@ def merge_patients(checkpoint: Checkpoint, outdir: Path, partitions: int, schema
                     buffer = []
             if buffer:
                 _write_batch(writer, buffer, schema)
+            if concatenated:
+                for index in range(partitions):
+                    with open(checkpoint.partition_dir(index) / "reports.jsonl", "rb") as part:
+                        reports_written += _copy(part, reports)
             _sync(tsv)
             _sync(reports)
     finally:
         writer.close()
-    return MergedOutputs(paths[0], paths[1], paths[2], rows, reports_written, duplicates, tsv_hash.hexdigest(), reports_hash.hexdigest())
+    return MergedOutputs(
+        paths[0], paths[1], paths[2], rows, reports_written, duplicates, tsv_hash.hexdigest(), concatenated
+    )
+
+
+def _copy(source: IO[bytes], target: IO[bytes]) -> int:
+    """Copy a whole report file; the number of lines it holds."""
+    lines = 0
+    while chunk := source.read(1 << 22):
+        target.write(chunk)
+        lines += chunk.count(b"\n")
+    return lines
 
 
 def _sync(handle: IO[bytes]) -> None:
@@ -118,7 +167,9 @@ def _write_batch(writer: pq.ParquetWriter, rows: Sequence[tuple[Any, ...]], sche
     writer.write_table(pa.table([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema))
 
 
-def build_duckdb(path: Path, patients_parquet: Path, checkpoint: Checkpoint, partitions: int, clinical: Path | None) -> None:
+def build_duckdb(
+    path: Path, patients_parquet: Path, checkpoint: Checkpoint, partitions: int, clinical: Path | None
+) -> None:
     """``cohort.duckdb`` at ``path``: tables patients, alterations, mechanisms, options (and clinical)."""
     import duckdb
 
@@ -134,9 +185,12 @@ def build_duckdb(path: Path, patients_parquet: Path, checkpoint: Checkpoint, par
         for name, schema in (("alterations", ALTERATIONS), ("mechanisms", MECHANISMS), ("options", OPTIONS)):
             files = [str(checkpoint.partition_dir(i) / f"{name}.parquet") for i in range(partitions)]
             columns = ", ".join(f'"{n}"' for n in schema.names)
-            con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM read_parquet(?) {order}", [files])  # noqa: S608 - fixed names
+            con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM read_parquet(?) {order}", [files])
         if clinical is not None:
-            con.execute("CREATE TABLE clinical AS SELECT * FROM read_parquet(?) ORDER BY patient_id NULLS LAST, file, sample_id NULLS FIRST", [str(clinical)])
+            con.execute(
+                "CREATE TABLE clinical AS SELECT * FROM read_parquet(?) ORDER BY patient_id NULLS LAST, file, sample_id NULLS FIRST",
+                [str(clinical)],
+            )
         con.execute("CHECKPOINT")
     finally:
         con.close()

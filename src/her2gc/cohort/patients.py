@@ -37,7 +37,9 @@ def row_records(clinical: cl.ClinicalFile, cmap: ClinicalMap, warnings: list[str
     """One record per row of the file; mapping is done column-wise, this only gathers."""
     rows = len(clinical.keys)
     records = [
-        RowRecord(clinical.level, clinical.line(r), clinical.name, clinical.keys[r] if clinical.level == "sample" else None)
+        RowRecord(
+            clinical.level, clinical.line(r), clinical.name, clinical.keys[r] if clinical.level == "sample" else None
+        )
         for r in range(rows)
     ]
     for column in cl.map_attributes(clinical, cmap.attributes):
@@ -130,7 +132,7 @@ def assemble_case(
     if errors:
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         return None, errors[0] + more, extra, []
-    defaults = {d.field: d.value for d in cmap.defaults}
+    defaults: dict[str, Any] = {d.field: d.value for d in cmap.defaults}
     tests = [t for t in (_her2_test(row, defaults) for row in rows) if t is not None]
     tests.sort(key=lambda t: t["setting"] != "diagnosis")  # stable: sample order within a setting
     case: dict[str, Any] = {"patient_id": patient_id, "tumour": _tumour(rows), "her2_tests": tests}
@@ -143,11 +145,15 @@ def assemble_case(
         case["pdl1"] = {"cps": cps, **({"assay": _first(rows, "pdl1.assay")} if _first(rows, "pdl1.assay") else {})}
     merged = list(alterations)
     for row in rows:
-        if row.fields.get("erbb2.ngs_amplified") is True and not any(a["gene"] == "ERBB2" and a["kind"] == "amp" for a in merged):
+        if row.fields.get("erbb2.ngs_amplified") is True and not any(
+            a["gene"] == "ERBB2" and a["kind"] == "amp" for a in merged
+        ):
             merged.append({"gene": "ERBB2", "kind": "amp", "source": "tissue", "sample_id": row.sample_id})
     case["alterations"] = merged
     case["treatment_history"] = _treatment_history(rows)
-    samples = sorted({r.sample_id for r in rows if r.sample_id} | {a["sample_id"] for a in merged if a.get("sample_id")})
+    samples = sorted(
+        {r.sample_id for r in rows if r.sample_id} | {a["sample_id"] for a in merged if a.get("sample_id")}
+    )
     if samples:
         case["sample_ids"] = samples
     return case, None, extra, _disagreements(rows)

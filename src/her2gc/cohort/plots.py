@@ -26,7 +26,7 @@ CLASS_COLOURS = {
     "stemness": "#17a2b8",
     "heterogeneity": "#6b7b8c",
 }
-RC = {
+RC: Any = {  # matplotlib rc settings (typed Any: rc_context types its keys as literals)
     "svg.hashsalt": "her2gc-cohort-summary",
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -58,7 +58,9 @@ def _figure(width: float, height: float) -> Any:
         return Figure(figsize=(width, height), layout="constrained")
 
 
-def bars(counts: Mapping[str, int], title: str, xlabel: str = "patients", colours: Mapping[str, str] | None = None) -> str:
+def bars(
+    counts: Mapping[str, int], title: str, xlabel: str = "patients", colours: Mapping[str, str] | None = None
+) -> str:
     """Horizontal bars, one per category, in the order given, with the count written at the end."""
     import matplotlib
 
@@ -103,7 +105,13 @@ def options_by_line(shares: Mapping[int, Mapping[str, float]], title: str) -> st
         return _svg(figure)
 
 
-def oncoprint(mechanisms: Sequence[str], classes: Mapping[str, str], patterns: Sequence[tuple[tuple[bool, ...], int]], total: int, title: str) -> str:
+def oncoprint(
+    mechanisms: Sequence[str],
+    classes: Mapping[str, str],
+    patterns: Sequence[tuple[tuple[bool, ...], int]],
+    total: int,
+    title: str,
+) -> str:
     """Mechanisms (rows) by tumours (columns), sorted so that like tumours sit together.
 
     A sorted oncoprint is a run of blocks of identical columns; each block is drawn once
@@ -125,14 +133,17 @@ def oncoprint(mechanisms: Sequence[str], classes: Mapping[str, str], patterns: S
         axes.set_xlim(0, max(total, 1))
         axes.set_ylim(len(mechanisms), 0)
         frequencies = [sum(c for p, c in patterns if p[i]) for i in range(len(mechanisms))]
-        axes.set_yticks([i + 0.5 for i in range(len(mechanisms))], [f"{m}  {100 * f / max(total, 1):.0f}%" for m, f in zip(mechanisms, frequencies)])
+        axes.set_yticks(
+            [i + 0.5 for i in range(len(mechanisms))],
+            [f"{m}  {100 * f / max(total, 1):.0f}%" for m, f in zip(mechanisms, frequencies)],
+        )
         axes.set_xlabel(f"{total:,} tumours")
         axes.set_xticks([])
         axes.spines["left"].set_visible(False)
         axes.spines["bottom"].set_visible(False)
         axes.tick_params(axis="y", length=0)
-        present = sorted({classes.get(m, "") for m in mechanisms})
-        handles = [Patch(color=CLASS_COLOURS.get(c, "#555555"), label=c.replace("_", " ") or "other") for c in present]
+        shown = sorted({classes.get(m, "") for m in mechanisms})
+        handles = [Patch(color=CLASS_COLOURS.get(c, "#555555"), label=c.replace("_", " ") or "other") for c in shown]
         axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
         axes.set_title(title, loc="left")
         return _svg(figure)
@@ -152,8 +163,12 @@ def kaplan_meier(comparison: Comparison) -> str:
             label = f"{curve.label} (n={curve.n}, events {curve.events}, median {median})"
             axes.step(curve.times, curve.survival, where="post", color=colour, linewidth=1.6, label=label)
             if curve.censored:
-                axes.plot([t for t, _ in curve.censored], [s for _, s in curve.censored], "|", color=colour, markersize=6)
-        p_text = "log-rank p not computable" if comparison.logrank_p is None else f"log-rank p = {comparison.logrank_p:.3g}"
+                axes.plot(
+                    [t for t, _ in curve.censored], [s for _, s in curve.censored], "|", color=colour, markersize=6
+                )
+        p_text = (
+            "log-rank p not computable" if comparison.logrank_p is None else f"log-rank p = {comparison.logrank_p:.3g}"
+        )
         axes.set_title(p_text, loc="left")
         axes.set_ylim(0, 1.02)
         if len(comparison.ticks) > 1:
@@ -166,7 +181,9 @@ def kaplan_meier(comparison: Comparison) -> str:
         table.set_ylim(len(comparison.curves) - 0.5, -0.5)
         for row, curve in enumerate(comparison.curves):
             for tick, count in zip(comparison.ticks, curve.at_risk):
-                table.text(tick, row, str(count), ha="center", va="center", fontsize=8, color=PALETTE[row % len(PALETTE)])
+                table.text(
+                    tick, row, str(count), ha="center", va="center", fontsize=8, color=PALETTE[row % len(PALETTE)]
+                )
         table.set_yticks(range(len(comparison.curves)), [c.label for c in comparison.curves])
         table.set_title("number at risk", loc="left", fontsize=8, fontweight="normal")
         table.tick_params(axis="y", length=0, pad=16)

@@ -109,7 +109,10 @@ def _announce(source: CohortInput, echo: Echo) -> None:
     for warning in summary.warnings:
         echo(warning)
     if summary.unmapped_columns:
-        echo(f"{len(summary.unmapped_columns)} clinical column(s) not mapped to case fields (kept in cohort.duckdb table 'clinical'): " + ", ".join(summary.unmapped_columns))
+        echo(
+            f"{len(summary.unmapped_columns)} clinical column(s) not mapped to case fields (kept in cohort.duckdb table 'clinical'): "
+            + ", ".join(summary.unmapped_columns)
+        )
 
 
 def _completed_run(outdir: Path, manifest: dict[str, Any]) -> dict[str, Any] | None:
@@ -131,6 +134,13 @@ def run_cohort(options: RunOptions, kb: KnowledgeBase, echo: Echo = _stderr) -> 
     """Run the cohort; InputError (exit 2) only when the input itself cannot be read."""
     started = time.perf_counter()
     source = open_input(options, kb)
+    try:
+        return _run(options, kb, source, started, echo)
+    finally:
+        source.close()
+
+
+def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: float, echo: Echo) -> RunResult:
     read_seconds = time.perf_counter() - started
     if options.clinical_map is not None and source.summary.kind != "study":
         echo("--clinical-map applies to cBioPortal study folders only; ignored for this input")
@@ -151,6 +161,7 @@ def run_cohort(options: RunOptions, kb: KnowledgeBase, echo: Echo = _stderr) -> 
     done = checkpoint.start(manifest, options.resume)
     if options.resume:
         (options.outdir / "run.json").unlink(missing_ok=True)
+        remove_stale_temporaries(options.outdir)
         echo(f"resuming: {len(done)} of {partitions} partition(s) already done")
     clinical_path = None
     if getattr(source, "clinical", None) is not None:
@@ -160,7 +171,9 @@ def run_cohort(options: RunOptions, kb: KnowledgeBase, echo: Echo = _stderr) -> 
         pq.write_table(source.clinical, temp_name(clinical_path), compression="zstd")  # type: ignore[attr-defined]
         os.replace(temp_name(clinical_path), clinical_path)
     evaluation = EvaluationOptions(region=options.region.upper() if options.region else None, with_model=options.model)
-    executor = make_executor(options.dask, options.workers, kb, evaluation, source.extra_columns, partitions - len(done))
+    executor = make_executor(
+        options.dask, options.workers, kb, evaluation, source.extra_columns, partitions - len(done)
+    )
     evaluate_started = time.perf_counter()
     try:
         already = sum(checkpoint.stats(i)["read"] for i in done)
@@ -179,12 +192,26 @@ def run_cohort(options: RunOptions, kb: KnowledgeBase, echo: Echo = _stderr) -> 
         "counts": counts["counts"],
         "failure_reasons": counts["failure_reasons"],
         "unmapped_columns": source.summary.unmapped_columns,
-        "endpoints": {c.name.removesuffix("_months"): c.label for c in source.extra_columns if c.role == "endpoint_time"},
+        "endpoints": {
+            c.name.removesuffix("_months"): c.label for c in source.extra_columns if c.role == "endpoint_time"
+        },
         "warnings": source.summary.warnings,
         "kb": {"version": kb.version, "sha256": kb.sha256},
         "package_version": __version__,
-        "options": {"region": options.region, "build": options.build, "clinical_map": str(options.clinical_map) if options.clinical_map else None, "model": options.model},
-        "execution": {"scheduler": executor.description, "workers": executor.workers, "partitions": partitions, "partition_size": size, "resumed_partitions": len(done)},
+        "options": {
+            "region": options.region,
+            "build": options.build,
+            "clinical_map": str(options.clinical_map) if options.clinical_map else None,
+            "model": options.model,
+        },
+        "execution": {
+            "merge": "concatenated" if counts["concatenated"] else "k-way merge",
+            "scheduler": executor.description,
+            "workers": executor.workers,
+            "partitions": partitions,
+            "partition_size": size,
+            "resumed_partitions": len(done),
+        },
         "outputs": counts["outputs"],
         "seconds": {
             "read_input": round(read_seconds, 3),
@@ -201,20 +228,31 @@ def run_cohort(options: RunOptions, kb: KnowledgeBase, echo: Echo = _stderr) -> 
         write_summary(options.outdir, options.outdir / "summary.html", run=run)
         run["seconds"]["summary"] = round(time.perf_counter() - summary_started, 3)
         run["seconds"]["total"] = round(time.perf_counter() - started, 3)
-    write_atomic(options.outdir / "run.json", (json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode())
+    write_atomic(
+        options.outdir / "run.json", (json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    )
     checkpoint.remove()
     c = counts["counts"]
-    echo(f"{c['evaluated']} of {c['read']} patient(s) evaluated, {c['failed']} failed; outputs in {options.outdir} ({run['seconds']['total']:.1f} s)")
+    echo(
+        f"{c['evaluated']} of {c['read']} patient(s) evaluated, {c['failed']} failed; outputs in {options.outdir} ({run['seconds']['total']:.1f} s)"
+    )
     return RunResult(options.outdir, c)
 
 
-def _write_outputs(options: RunOptions, checkpoint: Checkpoint, partitions: int, source: CohortInput, clinical: Path | None) -> dict[str, Any]:
+def _write_outputs(
+    options: RunOptions, checkpoint: Checkpoint, partitions: int, source: CohortInput, clinical: Path | None
+) -> dict[str, Any]:
     outdir = options.outdir
     stats = [checkpoint.stats(i) for i in range(partitions)]
     merged = merge_patients(checkpoint, outdir, partitions, patients_schema(source.extra_columns))
     duckdb_temp = temp_name(outdir / "cohort.duckdb")
     build_duckdb(duckdb_temp, merged.patients_parquet, checkpoint, partitions, clinical)
-    for temporary, name in ((merged.patients_parquet, "patients.parquet"), (merged.patients_tsv, "patients.tsv"), (merged.reports, "reports.jsonl"), (duckdb_temp, "cohort.duckdb")):
+    for temporary, name in (
+        (merged.patients_parquet, "patients.parquet"),
+        (merged.patients_tsv, "patients.tsv"),
+        (merged.reports, "reports.jsonl"),
+        (duckdb_temp, "cohort.duckdb"),
+    ):
         os.replace(temporary, outdir / name)
     reasons: Counter[str] = Counter()
     for item in stats:
@@ -229,6 +267,11 @@ def _write_outputs(options: RunOptions, checkpoint: Checkpoint, partitions: int,
     }
     outputs = {
         "patients.tsv": {"rows": merged.rows, "sha256": merged.tsv_sha256},
-        "reports.jsonl": {"lines": merged.reports_written, "sha256": merged.reports_sha256},
+        "reports.jsonl": {"lines": merged.reports_written, "bytes": (outdir / "reports.jsonl").stat().st_size},
     }
-    return {"counts": counts, "failure_reasons": dict(reasons.most_common(50)), "outputs": outputs}
+    return {
+        "counts": counts,
+        "failure_reasons": dict(reasons.most_common(50)),
+        "outputs": outputs,
+        "concatenated": merged.concatenated,
+    }

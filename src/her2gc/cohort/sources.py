@@ -12,12 +12,21 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
+import tempfile
+import zlib
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
-from her2gc.cohort.items import ExtraColumn, InputSummary, Partition, WorkItem
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from her2gc.cohort.items import ExtraColumn, InputSummary, ItemKind, Partition, WorkItem
 from her2gc.errors import InputError
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -32,27 +41,34 @@ class CohortInput(Protocol):
 
     def fingerprint(self) -> dict[str, Any]: ...
 
+    def close(self) -> None: ...
+
 
 def _file_fingerprint(path: Path) -> dict[str, Any]:
     stat = path.stat()
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _open_maybe_gzip(path: Path) -> BinaryIO:
+def _patient_id_of_line(line: bytes) -> str | None:
+    """The line's ``patient_id`` when it is a JSON object with a non-empty text id, else None."""
     try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    magic = handle.read(2)
-    handle.seek(0)
-    if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    return handle
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    value = data.get("patient_id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass
 class JsonLinesInput:
-    """One case per line (``.jsonl`` or ``.jsonl.gz``); blank lines are skipped and counted."""
+    """One case per line (``.jsonl`` or ``.jsonl.gz``); blank lines are skipped and counted.
+
+    Opening the file reads it once and keeps, per case, its byte offset, length, line
+    number and patient id (compact Arrow and NumPy arrays, some 30 bytes per case plus
+    the id), then orders the cases by patient id. Partitions are cut in that order, so
+    the merged outputs are a concatenation of the partitions. A gzip file is
+    decompressed once into a temporary file, for reading lines by offset.
+    """
 
     path: Path
     summary: InputSummary = field(init=False)
@@ -61,40 +77,83 @@ class JsonLinesInput:
 
     def __post_init__(self) -> None:
         self.summary = InputSummary(kind="jsonl", path=str(self.path), files=[self.path.name])
-        count = blank = 0
-        try:
-            with _open_maybe_gzip(self.path) as handle:
-                for line in handle:
-                    if line.strip():
-                        count += 1
-                    else:
-                        blank += 1
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{self.path.name}: truncated or corrupt ({exc})") from None
+        self._temporary: Path | None = None
+        self._data = self._plain_copy()
+        offsets, lengths, numbers, ids = array("q"), array("q"), array("q"), []
+        blank = 0
+        position = 0
+        with open(self._data, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    offsets.append(position)
+                    lengths.append(len(line))
+                    numbers.append(number)
+                    ids.append(_patient_id_of_line(line))
+                else:
+                    blank += 1
+                position += len(line)
         self.summary.skip("blank lines", blank)
-        if count == 0:
+        if not offsets:
+            self.close()
             raise InputError(f"{self.path.name}: no cases (the file has no non-blank line)")
-        self.total = count
+        self.total = len(offsets)
+        self._offsets, self._lengths, self._numbers = (
+            np.frombuffer(a, dtype=np.int64) for a in (offsets, lengths, numbers)
+        )
+        keys = pa.table(
+            {
+                "missing": pa.array([i is None for i in ids]),
+                "id": pa.array(ids, pa.string()),
+                "seq": pa.array(np.arange(self.total)),
+            }
+        )
+        self._order = pc.sort_indices(
+            keys, sort_keys=[("missing", "ascending"), ("id", "ascending"), ("seq", "ascending")]
+        ).to_numpy()
+
+    def _plain_copy(self) -> Path:
+        try:
+            with self.path.open("rb") as handle:
+                compressed = handle.read(2) == b"\x1f\x8b"
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot read ({exc.strerror or exc})") from None
+        if not compressed:
+            return self.path
+        descriptor, name = tempfile.mkstemp(prefix="her2gc-cohort-", suffix=".jsonl")
+        self._temporary = Path(name)
+        try:
+            with os.fdopen(descriptor, "wb") as out, gzip.open(self.path, "rb") as source:
+                shutil.copyfileobj(source, out, 1 << 22)
+        except (OSError, EOFError, zlib.error) as exc:
+            self.close()
+            raise InputError(f"{self.path.name}: truncated or corrupt gzip ({exc})") from None
+        return self._temporary
 
     def partitions(self, size: int) -> Iterator[Partition]:
-        batch: list[WorkItem] = []
-        seq = 0
-        index = 0
-        with _open_maybe_gzip(self.path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                batch.append(WorkItem(seq=seq, source=f"{self.path.name} line {number}", kind="json", payload=line))
-                seq += 1
-                if len(batch) == size:
-                    yield Partition(index, tuple(batch))
-                    index += 1
-                    batch = []
-        if batch:
-            yield Partition(index, tuple(batch))
+        with open(self._data, "rb") as handle:
+            for index, start in enumerate(range(0, self.total, size)):
+                chosen = self._order[start : start + size]
+                items = []
+                for seq in chosen.tolist():
+                    handle.seek(int(self._offsets[seq]))
+                    line = handle.read(int(self._lengths[seq]))
+                    items.append(
+                        WorkItem(
+                            seq=seq,
+                            source=f"{self.path.name} line {int(self._numbers[seq])}",
+                            kind="json",
+                            payload=line,
+                        )
+                    )
+                yield Partition(index, tuple(items))
 
     def fingerprint(self) -> dict[str, Any]:
         return {"kind": "jsonl", **_file_fingerprint(self.path)}
+
+    def close(self) -> None:
+        if self._temporary is not None:
+            self._temporary.unlink(missing_ok=True)
+            self._temporary = None
 
 
 def _is_case_file(path: Path) -> bool:
@@ -113,7 +172,9 @@ class CaseFolderInput:
     extra_columns: tuple[ExtraColumn, ...] = ()
 
     def __post_init__(self) -> None:
-        self.files = sorted((p for p in self.path.rglob("*") if _is_case_file(p)), key=lambda p: p.relative_to(self.path).as_posix())
+        self.files = sorted(
+            (p for p in self.path.rglob("*") if _is_case_file(p)), key=lambda p: p.relative_to(self.path).as_posix()
+        )
         self.summary = InputSummary(kind="case_folder", path=str(self.path))
         others = [p for p in self.path.rglob("*") if p.is_file() and not _is_case_file(p)]
         self.summary.skip("files that are not case files (*.yaml, *.yml, *.json)", len(others))
@@ -137,16 +198,24 @@ class CaseFolderInput:
                     except (OSError, EOFError) as exc:
                         items.append(WorkItem(seq, relative, "error", f"{relative}: truncated or corrupt gzip ({exc})"))
                         continue
-                kind = "json" if path.name.lower().removesuffix(".gz").endswith(".json") else "yaml"
+                kind: ItemKind = "json" if path.name.lower().removesuffix(".gz").endswith(".json") else "yaml"
                 items.append(WorkItem(seq, relative, kind, data))
             yield Partition(index, tuple(items))
+
+    def close(self) -> None:
+        return None
 
     def fingerprint(self) -> dict[str, Any]:
         digest = hashlib.sha256()
         for path in self.files:
             stat = path.stat()
             digest.update(f"{path.relative_to(self.path).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        return {"kind": "case_folder", "path": str(self.path.resolve()), "files": len(self.files), "sha256": digest.hexdigest()}
+        return {
+            "kind": "case_folder",
+            "path": str(self.path.resolve()),
+            "files": len(self.files),
+            "sha256": digest.hexdigest(),
+        }
 
 
 def is_study_folder(path: Path) -> bool:
@@ -162,7 +231,9 @@ def describe_kind(path: Path) -> str:
         name = path.name.lower()
         if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
             return "jsonl"
-        raise InputError(f"{path}: not a cohort input (give a .jsonl file of cases, a folder of case files, or a cBioPortal study folder)")
+        raise InputError(
+            f"{path}: not a cohort input (give a .jsonl file of cases, a folder of case files, or a cBioPortal study folder)"
+        )
     if not os.access(path, os.R_OK | os.X_OK):
         raise InputError(f"{path}: cannot read the folder")
     return "study" if is_study_folder(path) else "case_folder"

@@ -81,11 +81,15 @@ class StudyInput:
         patients = _patients(files, self.summary)
         alterations = _alterations(self.path, names, self.build_used, sample_to_patient, set(patients), self.summary)
         self.extra_columns = _extra_columns(files, self.cmap)
-        self.items = _items(self.path.name, patients, files, records, alterations, self.cmap, self.extra_columns, self.summary)
+        self.items = _items(
+            self.path.name, patients, files, records, alterations, self.cmap, self.extra_columns, self.summary
+        )
         self.total = len(self.items)
         if self.total == 0:
             raise InputError(f"{self.path}: the clinical files name no patient")
-        self.clinical = pa.concat_tables([cl.long_table(f, [_patient_key(f, r) for r in range(len(f.keys))]) for f in files])
+        self.clinical = pa.concat_tables(
+            [cl.long_table(f, [_patient_key(f, r) for r in range(len(f.keys))]) for f in files]
+        )
         self.summary.unmapped_columns = [f"{f.name}: {c}" for f in files for c in f.unused_columns()]
         self.summary.files = names
 
@@ -93,15 +97,25 @@ class StudyInput:
         for index, start in enumerate(range(0, len(self.items), size)):
             yield Partition(index, tuple(self.items[start : start + size]))
 
+    def close(self) -> None:
+        return None
+
     def fingerprint(self) -> dict[str, Any]:
         digest = hashlib.sha256()
         for path in sorted(p for p in self.path.iterdir() if p.is_file()):
             stat = path.stat()
             digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-        return {"kind": "study", "path": str(self.path.resolve()), "sha256": digest.hexdigest(), "build": self.build_used}
+        return {
+            "kind": "study",
+            "path": str(self.path.resolve()),
+            "sha256": digest.hexdigest(),
+            "build": self.build_used,
+        }
 
 
-def _clinical_files(folder: Path, names: Sequence[str], cmap: ClinicalMap, summary: InputSummary) -> list[cl.ClinicalFile]:
+def _clinical_files(
+    folder: Path, names: Sequence[str], cmap: ClinicalMap, summary: InputSummary
+) -> list[cl.ClinicalFile]:
     report = ReadReport()
     files = []
     for name in names:
@@ -161,7 +175,12 @@ def _genomic_results(folder: Path, names: Sequence[str], build: str, summary: In
 
 
 def _alterations(
-    folder: Path, names: Sequence[str], build: str, sample_to_patient: dict[str, str], patients: set[str], summary: InputSummary
+    folder: Path,
+    names: Sequence[str],
+    build: str,
+    sample_to_patient: dict[str, str],
+    patients: set[str],
+    summary: InputSummary,
 ) -> dict[str, list[dict[str, Any]]]:
     """Knowledge-base alterations per patient, one per (gene, kind, protein change)."""
     results = _genomic_results(folder, names, build, summary)
@@ -172,7 +191,10 @@ def _alterations(
         summary.warnings.extend(result.warnings)
     table = pa.concat_tables([r.table for r in results])
     known = in_knowledge_base(table.column("gene"))
-    summary.skip("alteration rows in genes outside the knowledge base (not part of any case)", table.num_rows - (pc.sum(known).as_py() or 0))
+    summary.skip(
+        "alteration rows in genes outside the knowledge base (not part of any case)",
+        table.num_rows - (pc.sum(known).as_py() or 0),
+    )
     table = table.filter(known)
     samples = table.column("sample_id").combine_chunks()
     encoded = pc.dictionary_encode(samples)
@@ -188,8 +210,12 @@ def _alterations(
         [("protein_change", "min"), ("copy_number", "max"), ("vaf", "max"), ("sample_id", "min")]
     )
     before = table.num_rows
-    summary.skip("alteration rows repeating one a patient already has (other samples or files)", before - grouped.num_rows)
-    grouped = grouped.sort_by([("patient_id", "ascending"), ("gene", "ascending"), ("kind", "ascending"), ("change_key", "ascending")])
+    summary.skip(
+        "alteration rows repeating one a patient already has (other samples or files)", before - grouped.num_rows
+    )
+    grouped = grouped.sort_by(
+        [("patient_id", "ascending"), ("gene", "ascending"), ("kind", "ascending"), ("change_key", "ascending")]
+    )
     by_patient: dict[str, list[dict[str, Any]]] = {}
     for row in grouped.to_pylist():  # the knowledge-base alterations only: a few per patient
         by_patient.setdefault(row["patient_id"], []).append(
@@ -249,7 +275,10 @@ def _items(
         if error is not None:
             items.append(WorkItem(seq, source, "error", error, pid, extra))
         else:
+            assert data is not None
             items.append(WorkItem(seq, source, "case", data, pid, extra))
     for name, count in sorted(disagreements.items()):
-        summary.warnings.append(f"{count} patient(s) whose clinical rows disagree on {name}: the patient-file value, else the first sample's, is used")
+        summary.warnings.append(
+            f"{count} patient(s) whose clinical rows disagree on {name}: the patient-file value, else the first sample's, is used"
+        )
     return items

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import multiprocessing
 from collections import Counter
 from collections.abc import Sequence
@@ -61,7 +62,10 @@ def _rows(con: Any, sql: str) -> list[tuple[Any, ...]]:
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td{' class=n' if i in numeric else ''}>{html.escape(_cell(v))}</td>" for i, v in enumerate(row)) + "</tr>" for row in rows
+        "<tr>"
+        + "".join(f"<td{' class=n' if i in numeric else ''}>{html.escape(_cell(v))}</td>" for i, v in enumerate(row))
+        + "</tr>"
+        for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -91,7 +95,9 @@ def _her2_section(con: Any) -> str:
 
 def _options_section(con: Any) -> str:
     decided = dict(_rows(con, "SELECT decision_line, count(*) FROM patients WHERE error IS NULL GROUP BY 1"))
-    offered = _rows(con, "SELECT decision_line, regimen_id, count(DISTINCT seq) FROM options WHERE offered GROUP BY 1, 2")
+    offered = _rows(
+        con, "SELECT decision_line, regimen_id, count(DISTINCT seq) FROM options WHERE offered GROUP BY 1, 2"
+    )
     if not offered:
         return "<h2>Options offered by line</h2><p class=note>No option was offered.</p>"
     shares: dict[int, dict[str, float]] = {}
@@ -99,7 +105,10 @@ def _options_section(con: Any) -> str:
         if len(shares.setdefault(line, {})) < 12:
             shares[line][regimen] = count / decided[line]
     figure = plots.options_by_line(shares, "Regimens offered (any rank), the most frequent twelve per line")
-    top = _rows(con, "SELECT decision_line, top_regimen_id, count(*) n FROM patients WHERE error IS NULL GROUP BY 1, 2 ORDER BY 1, n DESC, 2")
+    top = _rows(
+        con,
+        "SELECT decision_line, top_regimen_id, count(*) n FROM patients WHERE error IS NULL GROUP BY 1, 2 ORDER BY 1, n DESC, 2",
+    )
     rows = [(line, regimen or "(none offered)", n, f"{100 * n / decided[line]:.0f}%") for line, regimen, n in top]
     table = _table(["decision line", "first-ranked regimen", "patients", "share"], rows, numeric=(2, 3))
     lines = ", ".join(f"line {k}: {v:,}" for k, v in sorted(decided.items()))
@@ -113,52 +122,114 @@ def amplified(table: str = "") -> str:
 
 
 def _oncoprint_section(con: Any) -> str:
-    tumours = _rows(con, f"SELECT seq FROM patients WHERE {amplified()}")  # noqa: S608 - fixed text
+    tumours = _rows(con, f"SELECT seq FROM patients WHERE {amplified()}")
     title = "<h2>Resistance mechanisms among ERBB2-amplified tumours</h2>"
     if not tumours:
         return title + "<p class=note>No ERBB2-amplified tumour (tissue NGS or ISH) in this cohort.</p>"
-    found = _rows(con, f"SELECT m.seq, m.mechanism_id, m.class FROM mechanisms m JOIN patients p USING (seq) WHERE {amplified('p')}")  # noqa: S608
+    found = _rows(
+        con,
+        f"SELECT m.seq, m.mechanism_id, m.class FROM mechanisms m JOIN patients p USING (seq) WHERE {amplified('p')}",
+    )
     classes = {mechanism: klass for _, mechanism, klass in found}
     frequency = Counter(mechanism for _, mechanism, _ in found)
     top = [m for m, _ in sorted(frequency.items(), key=lambda kv: (-kv[1], kv[0]))[:ONCOPRINT_ROWS]]
     if not top:
-        return title + f"<p class=note>None of the {len(tumours):,} ERBB2-amplified tumours has a resistance mechanism in the knowledge base.</p>"
+        return (
+            title
+            + f"<p class=note>None of the {len(tumours):,} ERBB2-amplified tumours has a resistance mechanism in the knowledge base.</p>"
+        )
     by_patient: dict[int, set[str]] = {seq: set() for (seq,) in tumours}
     for seq, mechanism, _ in found:
         by_patient[seq].add(mechanism)
     patterns = Counter(tuple(m in found_here for m in top) for found_here in by_patient.values())
     ordered = sorted(patterns.items(), key=lambda kv: (tuple(not p for p in kv[0]), -kv[1]))
-    figure = plots.oncoprint(top, classes, ordered, len(tumours), f"Mechanisms found by the engine in {len(tumours):,} ERBB2-amplified tumours")
+    figure = plots.oncoprint(
+        top,
+        classes,
+        ordered,
+        len(tumours),
+        f"Mechanisms found by the engine in {len(tumours):,} ERBB2-amplified tumours",
+    )
     none = patterns.get(tuple(False for _ in top), 0)
-    return title + figure + f"<p class=note>{none:,} of {len(tumours):,} tumours have none of the mechanisms shown. Colours: mechanism class.</p>"
+    return (
+        title
+        + figure
+        + f"<p class=note>{none:,} of {len(tumours):,} tumours have none of the mechanisms shown. Colours: mechanism class.</p>"
+    )
+
+
+def fisher_exact_p(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided Fisher exact test of the 2x2 table [[a, b], [c, d]]: the total probability
+    of the tables with the same margins that are no more likely than the observed one
+    (Fisher 1922; the convention of R's fisher.test and SciPy, relative tolerance 1e-7)."""
+    row, column, total = a + b, a + c, a + b + c + d
+    low, high = max(0, column - (total - row)), min(row, column)
+
+    def log_probability(x: int) -> float:
+        return (
+            math.lgamma(row + 1)
+            - math.lgamma(x + 1)
+            - math.lgamma(row - x + 1)
+            + math.lgamma(total - row + 1)
+            - math.lgamma(column - x + 1)
+            - math.lgamma(total - row - column + x + 1)
+            - math.lgamma(total + 1)
+            + math.lgamma(column + 1)
+            + math.lgamma(total - column + 1)
+        )
+
+    observed = log_probability(a)
+    p_value = sum(math.exp(lp) for lp in (log_probability(x) for x in range(low, high + 1)) if lp <= observed + 1e-7)
+    return min(1.0, p_value)
 
 
 def _coalteration_section(con: Any) -> str:
-    from scipy.stats import fisher_exact
-
     title = "<h2>Co-alterations with ERBB2 amplification</h2>"
-    totals = dict(_rows(con, f"SELECT ({amplified()}) AS amp, count(*) FROM patients WHERE error IS NULL GROUP BY 1"))  # noqa: S608
+    totals = dict(_rows(con, f"SELECT ({amplified()}) AS amp, count(*) FROM patients WHERE error IS NULL GROUP BY 1"))
     amp_total, other_total = totals.get(True, 0), totals.get(False, 0)
     if not amp_total:
         return title + "<p class=note>No ERBB2-amplified tumour in this cohort.</p>"
     counts = _rows(
         con,
-        f"""SELECT a.gene || ' ' || a.kind AS alteration, ({amplified('p')}) AS amp,
+        f"""SELECT a.gene || ' ' || a.kind AS alteration, ({amplified("p")}) AS amp,
                    count(DISTINCT a.seq) FROM alterations a JOIN patients p USING (seq)
-            WHERE p.error IS NULL AND NOT (a.gene = 'ERBB2' AND a.kind = 'amp') GROUP BY 1, 2""",  # noqa: S608
+            WHERE p.error IS NULL AND NOT (a.gene = 'ERBB2' AND a.kind = 'amp') GROUP BY 1, 2""",
     )
     table: dict[str, list[int]] = {}
     for alteration, amp, n in counts:
         table.setdefault(alteration, [0, 0])[0 if amp else 1] += n
     ranked = sorted(table.items(), key=lambda kv: (-kv[1][0], kv[0]))[:COALTERATION_ROWS]
     if not ranked:
-        return title + f"<p class=note>The {amp_total:,} ERBB2-amplified tumours have no other knowledge-base alteration in the data (no sequencing files, or none found).</p>"
+        return (
+            title
+            + f"<p class=note>The {amp_total:,} ERBB2-amplified tumours have no other knowledge-base alteration in the data (no sequencing files, or none found).</p>"
+        )
     rows = []
     for alteration, (in_amp, in_other) in ranked:
-        p_value = float(fisher_exact([[in_amp, amp_total - in_amp], [in_other, other_total - in_other]])[1]) if other_total else None
-        rows.append((alteration, in_amp, f"{100 * in_amp / amp_total:.0f}%", in_other, f"{100 * in_other / other_total:.0f}%" if other_total else "", p_value))
-    header = ["alteration", f"ERBB2-amplified (n={amp_total:,})", "%", f"not amplified (n={other_total:,})", "%", "Fisher p (two-sided)"]
-    return title + _table(header, rows, numeric=(1, 2, 3, 4, 5)) + "<p class=note>Knowledge-base genes only; p values unadjusted for the number of rows.</p>"
+        p_value = fisher_exact_p(in_amp, amp_total - in_amp, in_other, other_total - in_other) if other_total else None
+        rows.append(
+            (
+                alteration,
+                in_amp,
+                f"{100 * in_amp / amp_total:.0f}%",
+                in_other,
+                f"{100 * in_other / other_total:.0f}%" if other_total else "",
+                p_value,
+            )
+        )
+    header = [
+        "alteration",
+        f"ERBB2-amplified (n={amp_total:,})",
+        "%",
+        f"not amplified (n={other_total:,})",
+        "%",
+        "Fisher p (two-sided)",
+    ]
+    return (
+        title
+        + _table(header, rows, numeric=(1, 2, 3, 4, 5))
+        + "<p class=note>Knowledge-base genes only; p values unadjusted for the number of rows.</p>"
+    )
 
 
 def _ctdna_section(con: Any) -> str:
@@ -173,12 +244,22 @@ def _ctdna_section(con: Any) -> str:
 
 
 def endpoints_of(columns: Sequence[str]) -> list[str]:
-    return [c.removesuffix("_months") for c in columns if c.endswith("_months") and f"{c.removesuffix('_months')}_event" in columns]
+    return [
+        c.removesuffix("_months")
+        for c in columns
+        if c.endswith("_months") and f"{c.removesuffix('_months')}_event" in columns
+    ]
 
 
 def comparisons(con: Any, labels: dict[str, str]) -> list[Comparison]:
     """Every end point by every split with enough patients, in a fixed order."""
-    columns = [r[0] for r in _rows(con, "SELECT column_name FROM information_schema.columns WHERE table_name = 'patients' ORDER BY ordinal_position")]
+    columns = [
+        r[0]
+        for r in _rows(
+            con,
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'patients' ORDER BY ordinal_position",
+        )
+    ]
     found: list[Comparison] = []
     mechanisms = _rows(con, "SELECT seq, mechanism_id FROM mechanisms")
     by_seq: dict[int, set[str]] = {}
@@ -187,36 +268,60 @@ def comparisons(con: Any, labels: dict[str, str]) -> list[Comparison]:
     for endpoint in endpoints_of(columns):
         rows = _rows(
             con,
-            f"SELECT seq, {endpoint}_months, {endpoint}_event, her2_binary, erbb2_ngs_amplified, ngs_discordant, loss_after_therapy, ihc_score, ish "  # noqa: S608
+            f"SELECT seq, {endpoint}_months, {endpoint}_event, her2_binary, erbb2_ngs_amplified, ngs_discordant, loss_after_therapy, ihc_score, ish "
             "FROM patients WHERE error IS NULL ORDER BY seq",
         )
         months, events = [r[1] for r in rows], [r[2] for r in rows]
         label = labels.get(endpoint, endpoint)
 
-        def add(split: str, groups: list[str | None], order: Sequence[str] | None = None) -> None:
+        splits: list[tuple[str, list[str | None], Sequence[str]]] = [
+            ("HER2 status", [r[3] for r in rows], HER2_ORDER),
+            (
+                "ERBB2 amplification (tissue NGS)",
+                ["amplified" if r[4] else "not amplified" for r in rows],
+                ("amplified", "not amplified"),
+            ),
+            ("NGS-discordance flag", ["flagged" if r[5] else "not flagged" for r in rows], ("flagged", "not flagged")),
+            ("HER2 loss after therapy", ["loss" if r[6] else "no loss" for r in rows], ("loss", "no loss")),
+            (
+                "HER2 IHC 3+ vs IHC 2+ / ISH-amplified",
+                [_ihc_group(r[7], r[8]) for r in rows],
+                ("IHC 3+", "IHC 2+ / ISH-amplified"),
+            ),
+        ]
+        for mechanism in sorted({m for found_here in by_seq.values() for m in found_here}):
+            groups: list[str | None] = ["present" if mechanism in by_seq.get(r[0], set()) else "absent" for r in rows]
+            splits.append((f"mechanism {mechanism}", groups, ("present", "absent")))
+        for split, groups, order in splits:
             result = compare(endpoint, label, split, months, events, groups, order)
             if result is not None:
                 found.append(result)
-
-        add("HER2 status", [r[3] for r in rows], HER2_ORDER)
-        add("ERBB2 amplification (tissue NGS)", ["amplified" if r[4] else "not amplified" for r in rows], ("amplified", "not amplified"))
-        add("NGS-discordance flag", ["flagged" if r[5] else "not flagged" for r in rows], ("flagged", "not flagged"))
-        add("HER2 loss after therapy", ["loss" if r[6] else "no loss" for r in rows], ("loss", "no loss"))
-        ihc = ["IHC 3+" if r[7] == "3+" else "IHC 2+ / ISH-amplified" if r[7] == "2+" and r[8] == "amplified" else None for r in rows]
-        add("HER2 IHC 3+ vs IHC 2+ / ISH-amplified", ihc, ("IHC 3+", "IHC 2+ / ISH-amplified"))
-        for mechanism in sorted({m for found_here in by_seq.values() for m in found_here}):
-            add(f"mechanism {mechanism}", ["present" if mechanism in by_seq.get(r[0], set()) else "absent" for r in rows], ("present", "absent"))
     return found
+
+
+def _ihc_group(score: str | None, ish: str | None) -> str | None:
+    if score == "3+":
+        return "IHC 3+"
+    return "IHC 2+ / ISH-amplified" if score == "2+" and ish == "amplified" else None
 
 
 def _survival_section(con: Any, labels: dict[str, str]) -> str:
     title = "<h2>Survival and time on therapy</h2>"
     found = comparisons(con, labels)
     if not found:
-        return title + "<p class=note>The clinical data has no survival or time-on-therapy column with enough patients per group.</p>"
-    parts = [title, "<p class=note>Kaplan-Meier estimates and log-rank tests; nothing fitted. Splits shown when at least two groups have 5 or more patients.</p>"]
+        return (
+            title
+            + "<p class=note>The clinical data has no survival or time-on-therapy column with enough patients per group.</p>"
+        )
+    parts = [
+        title,
+        "<p class=note>Kaplan-Meier estimates and log-rank tests; nothing fitted. Splits shown when at least two groups have 5 or more patients.</p>",
+    ]
     for comparison, figure in zip(found, _drawn(found)):
-        rows = [(c.label, c.n, c.events, "not reached" if c.median is None else f"{c.median:g}", _ci(c.median_ci)) for c in comparison.curves]
+        rows = [
+            (c.label, c.n, c.events, "not reached" if c.median is None else f"{c.median:g}", _ci(c.median_ci))
+            for c in comparison.curves
+        ]
         parts.append(f"<h3>{html.escape(comparison.endpoint_label)} by {html.escape(comparison.split)}</h3>")
         parts.append(figure)
         parts.append(_table(["group", "patients", "events", "median (months)", "95% CI"], rows, numeric=(1, 2, 3)))
@@ -241,7 +346,11 @@ def _ci(interval: tuple[float | None, float | None]) -> str:
 
 def _header(run: dict[str, Any]) -> str:
     counts = run.get("counts", {})
-    rows = [("patients read", counts.get("read")), ("evaluated", counts.get("evaluated")), ("failed (error column)", counts.get("failed"))]
+    rows = [
+        ("patients read", counts.get("read")),
+        ("evaluated", counts.get("evaluated")),
+        ("failed (error column)", counts.get("failed")),
+    ]
     reasons = list(run.get("failure_reasons", {}).items())[:10]
     failures = _table(["why (most frequent)", "patients"], reasons, numeric=(1,)) if reasons else ""
     meta = (
@@ -250,7 +359,11 @@ def _header(run: dict[str, Any]) -> str:
         f"her2gc {html.escape(str(run.get('package_version', '')))} · region {html.escape(str(run.get('options', {}).get('region') or 'from the cases'))}"
     )
     unmapped = run.get("unmapped_columns", [])
-    unmapped_note = f"<p class=note>Clinical columns not mapped to case fields ({len(unmapped)}): {html.escape(', '.join(unmapped))}</p>" if unmapped else ""
+    unmapped_note = (
+        f"<p class=note>Clinical columns not mapped to case fields ({len(unmapped)}): {html.escape(', '.join(unmapped))}</p>"
+        if unmapped
+        else ""
+    )
     return f"<h1>Cohort summary</h1><p class=meta>{meta}</p><div class=counts>{_table(['', 'n'], rows, numeric=(1,))}</div>{failures}{unmapped_note}"
 
 
@@ -260,7 +373,15 @@ def render_summary(outdir: Path, run: dict[str, Any] | None = None) -> str:
     try:
         labels = _endpoint_labels(run)
         body = "".join(
-            [_header(run), _her2_section(con), _options_section(con), _oncoprint_section(con), _coalteration_section(con), _ctdna_section(con), _survival_section(con, labels)]
+            [
+                _header(run),
+                _her2_section(con),
+                _options_section(con),
+                _oncoprint_section(con),
+                _coalteration_section(con),
+                _ctdna_section(con),
+                _survival_section(con, labels),
+            ]
         )
     finally:
         con.close()

@@ -77,7 +77,11 @@ def compare(
     from lifelines import KaplanMeierFitter
     from lifelines.statistics import multivariate_logrank_test
 
-    rows = [(t, e, g) for t, e, g in zip(months, events, groups) if t is not None and e is not None and g is not None and not math.isnan(t)]
+    rows = [
+        (t, e, g)
+        for t, e, g in zip(months, events, groups)
+        if t is not None and e is not None and g is not None and not math.isnan(t)
+    ]
     counts: dict[str, int] = {}
     for _, _, g in rows:
         counts[g] = counts.get(g, 0) + 1

@@ -47,7 +47,9 @@ CaseField = Literal[
 ]
 NUMERIC_FIELDS = frozenset({"her2.ish_ratio", "pdl1.cps", "ecog", "tumour_fraction"})
 BOOLEAN_FIELDS = frozenset({"tumour.metastatic", "erbb2.ngs_amplified"})
-TEST_FIELDS = frozenset({"her2.ihc_score", "her2.ish_ratio", "her2.ish_result", "her2.setting", "her2.specimen", "her2.site"})
+TEST_FIELDS = frozenset(
+    {"her2.ihc_score", "her2.ish_ratio", "her2.ish_result", "her2.setting", "her2.specimen", "her2.site"}
+)
 MappedValue = str | float | bool | None
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -88,10 +90,14 @@ class ClinicalAttribute(_Entry):
 
     field: CaseField
     columns: list[str] = Field(min_length=1)
-    values: dict[str, MappedValue] | None = Field(default=None, description="exact values (case-insensitive) -> case value; null: known, leaves the field empty")
+    values: dict[str, MappedValue] | None = Field(
+        default=None, description="exact values (case-insensitive) -> case value; null: known, leaves the field empty"
+    )
     contains: list[ContainsRule] = Field(default_factory=list)
     passthrough: bool = Field(default=False, description="free text kept as written (e.g. histology)")
-    unknown: Literal["error", "ignore"] = Field(default="error", description="a value the map does not know: the patient's error, or left empty")
+    unknown: Literal["error", "ignore"] = Field(
+        default="error", description="a value the map does not know: the patient's error, or left empty"
+    )
     note: str | None = None
     sources: list[str] = Field(default_factory=list)
 
@@ -191,7 +197,9 @@ class ClinicalMap(_Entry):
                 if attribute.field in BOOLEAN_FIELDS and not isinstance(value, bool):
                     raise ValueError(f"attributes[{index}] ({attribute.field}): {value!r} is not true or false")
                 if allowed is not None and str(value) not in allowed:
-                    raise ValueError(f"attributes[{index}] ({attribute.field}): {value!r} is not one of {', '.join(sorted(allowed))}")
+                    raise ValueError(
+                        f"attributes[{index}] ({attribute.field}): {value!r} is not one of {', '.join(sorted(allowed))}"
+                    )
         return self
 
     def source_ids(self) -> set[str]:
