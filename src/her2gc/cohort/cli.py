@@ -15,6 +15,16 @@ import typer
 
 from her2gc.errors import InputError
 
+COHORT_MODULES = ("duckdb", "orjson", "matplotlib", "lifelines")
+
+
+def require_cohort_extra() -> None:
+    """The cohort commands need the ``cohort`` extra; say so in one line when it is missing."""
+    missing = [name for name in COHORT_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise InputError(f"her2gc cohort needs {', '.join(missing)}: pip install 'her2gc[cohort]'")
+
+
 cohort_app = typer.Typer(
     no_args_is_help=True, help="Cohorts: a study, a folder of cases or a JSON Lines file in; every patient decided."
 )
@@ -62,6 +72,7 @@ def run_command(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="no progress bar on stderr")] = False,
 ) -> None:
     """Evaluate every patient of INPUT; write patients.parquet/.tsv, reports.jsonl, cohort.duckdb, summary.html, run.json."""
+    require_cohort_extra()
     from her2gc.cohort.runner import RunOptions, run_cohort
     from her2gc.kb.loader import load_kb
 
@@ -97,6 +108,7 @@ def summary_command(
     ] = None,
 ) -> None:
     """Write the cohort at a glance: one self-contained HTML file with its plots."""
+    require_cohort_extra()
     from her2gc.cohort.summary import write_summary
 
     target = output or outdir / "summary.html"

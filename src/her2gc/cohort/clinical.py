@@ -137,12 +137,16 @@ class FieldColumn:
 
 
 def map_attributes(clinical: ClinicalFile, attributes: Sequence[ClinicalAttribute]) -> list[FieldColumn]:
-    """Every attribute whose column the file has, in map order (earlier entries win per field)."""
+    """Every attribute whose column the file has, in map order. Per row, the first entry of a
+    field with a value wins; an entry reading a column an earlier entry of the same field
+    already reads is passed over (so a user's map overrides the packaged one)."""
     out: list[FieldColumn] = []
+    read: set[tuple[str, str]] = set()
     for attribute in attributes:
         column = clinical.column(attribute.columns)
-        if column is None:
+        if column is None or (attribute.field, column) in read:
             continue
+        read.add((attribute.field, column))
         clinical.used.add(column)
         values = clinical.values(column)
         translated = per_distinct(values, _translator(attribute))

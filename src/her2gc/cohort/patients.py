@@ -69,11 +69,12 @@ def row_records(clinical: cl.ClinicalFile, cmap: ClinicalMap, warnings: list[str
     return records
 
 
-def _first(rows: Sequence[RowRecord], name: str) -> Any:
+def _first(rows: Sequence[RowRecord], name: str, defaults: dict[str, Any]) -> Any:
+    """The first row's value of a patient-level field, else the map's default for it."""
     for row in rows:
         if name in row.fields:
             return row.fields[name]
-    return None
+    return defaults.get(name)
 
 
 def _her2_test(row: RowRecord, defaults: dict[str, Any]) -> dict[str, Any] | None:
@@ -95,10 +96,10 @@ def _her2_test(row: RowRecord, defaults: dict[str, Any]) -> dict[str, Any] | Non
     return test
 
 
-def _tumour(rows: Sequence[RowRecord]) -> dict[str, Any]:
+def _tumour(rows: Sequence[RowRecord], defaults: dict[str, Any]) -> dict[str, Any]:
     tumour: dict[str, Any] = {}
     for name in ("site", "oncotree_code", "histology", "lauren", "metastatic"):
-        value = _first(rows, f"tumour.{name}")
+        value = _first(rows, f"tumour.{name}", defaults)
         if value is not None:
             tumour[name] = value
     return tumour
@@ -135,14 +136,14 @@ def assemble_case(
     defaults: dict[str, Any] = {d.field: d.value for d in cmap.defaults}
     tests = [t for t in (_her2_test(row, defaults) for row in rows) if t is not None]
     tests.sort(key=lambda t: t["setting"] != "diagnosis")  # stable: sample order within a setting
-    case: dict[str, Any] = {"patient_id": patient_id, "tumour": _tumour(rows), "her2_tests": tests}
+    case: dict[str, Any] = {"patient_id": patient_id, "tumour": _tumour(rows, defaults), "her2_tests": tests}
     for name in ("msi", "ecog", "tumour_fraction"):
-        value = _first(rows, name)
+        value = _first(rows, name, defaults)
         if value is not None:
             case[name] = int(value) if name == "ecog" else value
-    cps = _first(rows, "pdl1.cps")
+    cps, assay = _first(rows, "pdl1.cps", defaults), _first(rows, "pdl1.assay", defaults)
     if cps is not None:
-        case["pdl1"] = {"cps": cps, **({"assay": _first(rows, "pdl1.assay")} if _first(rows, "pdl1.assay") else {})}
+        case["pdl1"] = {"cps": cps, **({"assay": assay} if assay else {})}
     merged = list(alterations)
     for row in rows:
         if row.fields.get("erbb2.ngs_amplified") is True and not any(
