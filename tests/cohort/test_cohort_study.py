@@ -18,17 +18,17 @@ from her2gc.kb.schema_cohort import load_clinical_map
 
 HEADER_ROWS = "#Patient Identifier\tIHC\n#desc\tdesc\n#STRING\tSTRING\n#1\t1\n"
 
-SAMPLE_FILE = """#Sample Identifier\tPatient Identifier\tOncotree\tIHC\tFISH\tNGS\tPre/post
-#A unique sample identifier.\tPatient.\tCode.\tIHC.\tFISH.\tNGS.\tWhen.
-#STRING\tSTRING\tSTRING\tSTRING\tSTRING\tSTRING\tSTRING
-#1\t1\t1\t1\t1\t1\t1
-SAMPLE_ID\tPATIENT_ID\tONCOTREE_CODE\tIHC_HER2\tHER2_FISH\tHER2_IMPACT\tIMPACT_PRE_POST
-S-1a\tP-1\tSTAD\tIHC 3+\tNA\tAMP\tPRE-TX
-S-1b\tP-1\tSTAD\tIHC 0+\tNA\tDIPLOID\tPOST-TX
-S-2\tP-2\tGEJ\tIHC 2+\t2.6\tAMP\tPRE-TX
-S-3\tP-3\tSTAD\tIHC 4+\tNA\tDIPLOID\tPRE-TX
-S-4\tP-4\tESCA\tN/A\tNA\tDIPLOID\tPRE-TX
-S-5\tP-5\tBLCA\tIHC 1+\tNA\tDIPLOID\tPRE-TX
+SAMPLE_FILE = """#Sample Identifier\tPatient Identifier\tOncotree\tIHC\tFISH\tNGS\tPre/post\tStudy call
+#A unique sample identifier.\tPatient.\tCode.\tIHC.\tFISH.\tNGS.\tWhen.\tCall.
+#STRING\tSTRING\tSTRING\tSTRING\tSTRING\tSTRING\tSTRING\tSTRING
+#1\t1\t1\t1\t1\t1\t1\t1
+SAMPLE_ID\tPATIENT_ID\tONCOTREE_CODE\tIHC_HER2\tHER2_FISH\tHER2_IMPACT\tIMPACT_PRE_POST\tHER2_IHC_OR_FISH
+S-1a\tP-1\tSTAD\tIHC 3+\tNA\tAMP\tPRE-TX\tPOS
+S-1b\tP-1\tSTAD\tIHC 0+\tNA\tDIPLOID\tPOST-TX\tNEG
+S-2\tP-2\tGEJ\tIHC 2+\t2.6\tAMP\tPRE-TX\tPOS
+S-3\tP-3\tSTAD\tIHC 4+\tNA\tDIPLOID\tPRE-TX\tPOS
+S-4\tP-4\tESCA\tN/A\tNA\tDIPLOID\tPRE-TX\tNEG
+S-5\tP-5\tBLCA\tIHC 1+\tNA\tDIPLOID\tPRE-TX\tNEG
 """
 
 PATIENT_FILE = """PATIENT_ID\tOS_MONTHS\tOS_STATUS\tSMOKING
@@ -100,6 +100,36 @@ def test_study_run_counts_bad_patients_and_keeps_them(study: Path, run, tmp_path
     assert any("SMOKING" in m for m in result.messages), "unmapped columns are listed on stderr"
     run_json = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
     assert "data_clinical_patient.txt: SMOKING" in run_json["unmapped_columns"]
+    _documented_queries_run(tmp_path / "out" / "cohort.duckdb")
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "cohort.md"
+
+
+def _documented_queries_run(database: Path) -> None:
+    """The three example queries of docs/cohort.md run on a study's cohort.duckdb."""
+    import re
+
+    import duckdb
+
+    sql = re.search(r"```sql\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert sql is not None
+    con = duckdb.connect(str(database), read_only=True)
+    queries = [q for q in sql.group(1).split(";") if "SELECT" in q]
+    assert len(queries) == 3
+    for query in queries:
+        con.execute(query).fetchall()
+
+
+def test_documented_clinical_map_example_loads(tmp_path: Path) -> None:
+    import re
+
+    example = re.search(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert example is not None
+    path = tmp_path / "map.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    cmap = load_clinical_map(path)
+    assert cmap.attributes[0].columns == ["HER2_IHC_LOCAL"] and cmap.defaults[0].field == "tumour.site"
 
 
 def test_clinical_file_without_header_rows_reads_alike(study: Path, clinical_map: object) -> None:
