@@ -8,6 +8,7 @@ the input itself cannot be read.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Annotated
 
