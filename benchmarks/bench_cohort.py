@@ -20,6 +20,7 @@ number of distinct profiles is printed with the figures.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import random
@@ -222,7 +223,8 @@ def _cohort_figures(label: str, n: int, result: dict[str, Any]) -> str:
     return (
         f"{label:<28} n={n:>7,}  evaluate {n / seconds['evaluate']:>7,.0f}/s  end-to-end {n / result['wall_s']:>7,.0f}/s "
         f"({result['wall_s']:.1f} s; read {seconds['read_input']:.1f}, evaluate {seconds['evaluate']:.1f}, write {seconds['write_outputs']:.1f}, summary {seconds.get('summary', 0):.1f})  "
-        f"peak RSS tree {result['peak_tree_mib']:.0f} MiB, parent {result['peak_parent_mib']:.0f}, largest worker {result['peak_worker_mib']:.0f}"
+        f"peak RSS tree {result['peak_tree_mib']:.0f} MiB, parent {result['peak_parent_mib']:.0f}, largest worker {result['peak_worker_mib']:.0f}; "
+        f"model screens computed {result['run']['counts'].get('model_screens_computed')}, worker CPU-busy {result['run']['counts'].get('partition_seconds')} s"
     )
 
 
@@ -260,7 +262,7 @@ def main() -> None:
                 )
                 print(_cohort_figures("dask local:2", n, dask))
                 same = all(
-                    embedded["run"]["outputs"][k]["sha256"] == dask["run"]["outputs"][k]["sha256"]
+                    filecmp.cmp(root / f"embedded_{n}" / k, root / f"dask_{n}" / k, shallow=False)
                     for k in ("patients.tsv", "reports.jsonl")
                 )
                 print(f"{'':<28} patients.tsv and reports.jsonl byte-identical to embedded: {same}")

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from her2gc.case import Case
 from her2gc.cohort import tables
-from her2gc.cohort.imports import case_from_data, parse_document
+from her2gc.cohort.imports import case_from_data, model_screens_computed, parse_document
 from her2gc.cohort.items import ExtraColumn, Partition, WorkItem
 from her2gc.engine import EvaluationOptions, evaluate
 from her2gc.errors import Her2gcError, InputError
@@ -193,6 +193,7 @@ def evaluate_partition(
 ) -> PartitionResult:
     """Evaluate every patient of ``partition``; rows and reports in patient-id order."""
     started = time.perf_counter()
+    screens_before = model_screens_computed()
     width = len(extra_columns)
     keyed: list[tuple[tuple[bool, str, int], tuple[Any, ...], bytes | None]] = []
     details: dict[str, list[tuple[Any, ...]]] = {"alterations": [], "mechanisms": [], "options": []}
@@ -237,5 +238,6 @@ def evaluate_partition(
             "internal_errors": internal,
             "failure_reasons": dict(failures),
             "seconds": round(time.perf_counter() - started, 3),
+            "model_screens": None if screens_before is None else (model_screens_computed() or 0) - screens_before,
         },
     )

@@ -28,3 +28,12 @@ __all__ = [
     "read_seg",
     "read_text",
 ]
+
+
+def model_screens_computed() -> int | None:
+    """Model screens this process has computed so far (misses of the model step's
+    per-profile cache), for the run's counts; None where the cache does not say."""
+    from her2gc import modelstep
+
+    info = getattr(getattr(modelstep, "_screened", None), "cache_info", None)
+    return None if info is None else int(info().misses)

@@ -264,6 +264,8 @@ def _write_outputs(
         "internal_errors": sum(s["internal_errors"] for s in stats),
         "skipped": dict(sorted(source.summary.skipped.items())),
         "duplicate_patient_ids": merged.duplicate_ids,
+        "model_screens_computed": sum(s.get("model_screens") or 0 for s in stats),
+        "partition_seconds": round(sum(s["seconds"] for s in stats), 3),
     }
     outputs = {
         "patients.tsv": {"rows": merged.rows, "sha256": merged.tsv_sha256},
