@@ -225,3 +225,13 @@ def test_no_patient_is_ever_dropped(rows: list[tuple[str, str]], clinical_map: o
     for item, (ihc, code) in zip(sorted(source.items, key=lambda i: int(i.patient_id[1:])), rows):
         bad = ihc in ("weird", "IHC 5+") or code == "XYZ"
         assert (item.kind == "error") == bad, (ihc, code, item.payload)
+
+
+def test_study_on_dask_gives_the_bytes_of_the_embedded_run(study: Path, run, tmp_path: Path, no_dask_warnings: None) -> None:
+    distributed = pytest.importorskip("distributed")
+    from .conftest import read_bytes
+
+    embedded = run(study, tmp_path / "embedded", region="EU", summary=False, workers=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None) as cluster:
+        on_dask = run(study, tmp_path / "dask", region="EU", summary=False, dask=cluster.scheduler_address)
+    assert read_bytes(embedded.outdir) == read_bytes(on_dask.outdir)
