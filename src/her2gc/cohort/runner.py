@@ -152,9 +152,53 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
     except OSError as exc:
         raise InputError(f"{options.outdir}: cannot create the output folder ({exc.strerror or exc})") from None
     if options.resume and (recorded := _completed_run(options.outdir, manifest)) is not None:
+        Checkpoint(options.outdir).remove()
         echo(f"{options.outdir}: the run is already complete; nothing to resume")
         return RunResult(options.outdir, recorded.get("counts", {}), already_complete=True)
     _announce(source, echo)
+    checkpoint, done = _start_checkpoint(options, manifest, partitions, echo)
+    clinical_path = _store_clinical(source, checkpoint)
+    evaluate_started = time.perf_counter()
+    execution = _evaluate(options, kb, source, checkpoint, done, size, partitions)
+    evaluate_seconds = time.perf_counter() - evaluate_started
+    write_started = time.perf_counter()
+    written = _write_outputs(options, checkpoint, partitions, source, clinical_path)
+    execution.update(
+        {
+            "merge": "concatenated" if written["concatenated"] else "k-way merge",
+            "partitions": partitions,
+            "partition_size": size,
+            "resumed_partitions": len(done),
+        }
+    )
+    seconds = {
+        "read_input": read_seconds,
+        "evaluate": evaluate_seconds,
+        "write_outputs": time.perf_counter() - write_started,
+    }
+    run = _run_record(options, kb, source, written, execution, seconds, manifest)
+    if options.summary:
+        from her2gc.cohort.summary import write_summary
+
+        summary_started = time.perf_counter()
+        write_summary(options.outdir, options.outdir / "summary.html", run=run)
+        run["seconds"]["summary"] = round(time.perf_counter() - summary_started, 3)
+    run["seconds"]["total"] = round(time.perf_counter() - started, 3)
+    write_atomic(
+        options.outdir / "run.json", (json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    )
+    checkpoint.remove()
+    counts = run["counts"]
+    echo(
+        f"{counts['evaluated']} of {counts['read']} patient(s) evaluated, {counts['failed']} failed; outputs in {options.outdir} ({run['seconds']['total']:.1f} s)"
+    )
+    return RunResult(options.outdir, counts)
+
+
+def _start_checkpoint(
+    options: RunOptions, manifest: dict[str, Any], partitions: int, echo: Echo
+) -> tuple[Checkpoint, set[int]]:
+    """A fresh run clears earlier outputs; a resumed one keeps its completed partitions."""
     checkpoint = Checkpoint(options.outdir)
     if not options.resume:
         _clear_previous(options.outdir)
@@ -163,18 +207,36 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
         (options.outdir / "run.json").unlink(missing_ok=True)
         remove_stale_temporaries(options.outdir)
         echo(f"resuming: {len(done)} of {partitions} partition(s) already done")
-    clinical_path = None
-    if getattr(source, "clinical", None) is not None:
-        import pyarrow.parquet as pq
+    return checkpoint, done
 
-        clinical_path = checkpoint.root / "clinical.parquet"
-        pq.write_table(source.clinical, temp_name(clinical_path), compression="zstd")  # type: ignore[attr-defined]
-        os.replace(temp_name(clinical_path), clinical_path)
+
+def _store_clinical(source: CohortInput, checkpoint: Checkpoint) -> Path | None:
+    """A study's clinical values (long form), for the ``clinical`` table of cohort.duckdb."""
+    table = getattr(source, "clinical", None)
+    if table is None:
+        return None
+    import pyarrow.parquet as pq
+
+    path = checkpoint.root / "clinical.parquet"
+    pq.write_table(table, temp_name(path), compression="zstd")
+    os.replace(temp_name(path), path)
+    return path
+
+
+def _evaluate(
+    options: RunOptions,
+    kb: KnowledgeBase,
+    source: CohortInput,
+    checkpoint: Checkpoint,
+    done: set[int],
+    size: int,
+    partitions: int,
+) -> dict[str, Any]:
+    """Evaluate the partitions not done yet, checkpointing each; what ran them."""
     evaluation = EvaluationOptions(region=options.region.upper() if options.region else None, with_model=options.model)
     executor = make_executor(
         options.dask, options.workers, kb, evaluation, source.extra_columns, partitions - len(done)
     )
-    evaluate_started = time.perf_counter()
     try:
         already = sum(checkpoint.stats(i)["read"] for i in done)
         with CohortProgress(source.total, already, options.progress) as bar:
@@ -183,14 +245,24 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
                 bar.advance(result.stats["read"])
     finally:
         executor.close()
-    evaluate_seconds = time.perf_counter() - evaluate_started
-    write_started = time.perf_counter()
-    counts = _write_outputs(options, checkpoint, partitions, source, clinical_path)
-    run = {
+    return {"scheduler": executor.description, "workers": executor.workers}
+
+
+def _run_record(
+    options: RunOptions,
+    kb: KnowledgeBase,
+    source: CohortInput,
+    written: dict[str, Any],
+    execution: dict[str, Any],
+    seconds: dict[str, float],
+    manifest: dict[str, Any],
+) -> dict[str, Any]:
+    """The content of run.json."""
+    return {
         "schema": RUN_SCHEMA,
         "input": {"kind": source.summary.kind, "path": str(options.input), "files": source.summary.files},
-        "counts": counts["counts"],
-        "failure_reasons": counts["failure_reasons"],
+        "counts": written["counts"],
+        "failure_reasons": written["failure_reasons"],
         "unmapped_columns": source.summary.unmapped_columns,
         "endpoints": {
             c.name.removesuffix("_months"): c.label for c in source.extra_columns if c.role == "endpoint_time"
@@ -204,39 +276,11 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
             "clinical_map": str(options.clinical_map) if options.clinical_map else None,
             "model": options.model,
         },
-        "execution": {
-            "merge": "concatenated" if counts["concatenated"] else "k-way merge",
-            "scheduler": executor.description,
-            "workers": executor.workers,
-            "partitions": partitions,
-            "partition_size": size,
-            "resumed_partitions": len(done),
-        },
-        "outputs": counts["outputs"],
-        "seconds": {
-            "read_input": round(read_seconds, 3),
-            "evaluate": round(evaluate_seconds, 3),
-            "write_outputs": round(time.perf_counter() - write_started, 3),
-            "total": round(time.perf_counter() - started, 3),
-        },
+        "execution": execution,
+        "outputs": written["outputs"],
+        "seconds": {name: round(value, 3) for name, value in seconds.items()},
         "manifest": manifest,
     }
-    if options.summary:
-        from her2gc.cohort.summary import write_summary
-
-        summary_started = time.perf_counter()
-        write_summary(options.outdir, options.outdir / "summary.html", run=run)
-        run["seconds"]["summary"] = round(time.perf_counter() - summary_started, 3)
-        run["seconds"]["total"] = round(time.perf_counter() - started, 3)
-    write_atomic(
-        options.outdir / "run.json", (json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    )
-    checkpoint.remove()
-    c = counts["counts"]
-    echo(
-        f"{c['evaluated']} of {c['read']} patient(s) evaluated, {c['failed']} failed; outputs in {options.outdir} ({run['seconds']['total']:.1f} s)"
-    )
-    return RunResult(options.outdir, c)
 
 
 def _write_outputs(
