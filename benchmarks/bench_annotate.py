@@ -66,7 +66,9 @@ def main() -> int:
     median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     rows = median["maf_input_rows"]
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, runs: {args.runs} (median)")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, runs: {args.runs} (median)"
+    )
     print(f"MAF data rows                      {rows:,.0f}")
     print(f"MAF rows/s after read              {rows / median['maf_compute_s']:,.0f}")
     print(f"MAF read (gunzip + parse) s        {median['maf_read_s']:.3f}")

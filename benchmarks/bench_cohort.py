@@ -7,8 +7,8 @@ Measures, on this machine:
   on synthetic cases whose model screens are already cached;
 * ``her2gc cohort run`` on a synthetic cohort of --small and --n cases, embedded (local
   worker processes) and with ``--dask local:2``: full reports per second over the
-  evaluation phase and end to end, peak resident memory (the whole process tree, the
-  parent, the largest worker), and whether the two runs' patients.tsv and reports.jsonl
+  evaluation phase and end to end, peak memory (proportional set size: the whole process
+  tree, the parent, the largest worker), and whether the two runs' patients.tsv and reports.jsonl
   are byte-identical;
 * the TCGA STAD study folder end to end (with and without the model step).
 
@@ -163,26 +163,29 @@ def warm_rate(cases: int = 2000) -> dict[str, float]:
     return {"evaluate_per_s": cases / evaluate_only, "full_report_per_s": cases / full}
 
 
-def _tree_rss(pid: int) -> tuple[int, int, int]:
+def _tree_memory(pid: int) -> tuple[int, int, int]:
+    """Proportional set size (shared pages divided among the processes sharing them, so forked
+    workers are not counted twice) of the whole process tree, of the parent, of the largest child."""
     import psutil
+
+    def pss(process: psutil.Process) -> int:
+        try:
+            return int(process.memory_full_info().pss)
+        except (psutil.Error, AttributeError):
+            return 0
 
     try:
         parent = psutil.Process(pid)
         children = parent.children(recursive=True)
-        parent_rss = parent.memory_info().rss
-        child_rss = []
-        for child in children:
-            try:
-                child_rss.append(child.memory_info().rss)
-            except psutil.Error:
-                pass
     except psutil.Error:
         return 0, 0, 0
-    return parent_rss + sum(child_rss), parent_rss, max(child_rss, default=0)
+    parent_pss = pss(parent)
+    child_pss = [pss(child) for child in children]
+    return parent_pss + sum(child_pss), parent_pss, max(child_pss, default=0)
 
 
 def run_cli(args: list[str]) -> dict[str, Any]:
-    """Run ``her2gc cohort run`` and sample the process tree's memory every 0.1 s."""
+    """Run ``her2gc cohort run`` and sample the process tree's memory every 0.2 s."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -195,9 +198,9 @@ def run_cli(args: list[str]) -> dict[str, Any]:
 
     def sample() -> None:
         while process.poll() is None:
-            for i, value in enumerate(_tree_rss(process.pid)):
+            for i, value in enumerate(_tree_memory(process.pid)):
                 peaks[i] = max(peaks[i], value)
-            time.sleep(0.1)
+            time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -223,7 +226,7 @@ def _cohort_figures(label: str, n: int, result: dict[str, Any]) -> str:
     return (
         f"{label:<28} n={n:>7,}  evaluate {n / seconds['evaluate']:>7,.0f}/s  end-to-end {n / result['wall_s']:>7,.0f}/s "
         f"({result['wall_s']:.1f} s; read {seconds['read_input']:.1f}, evaluate {seconds['evaluate']:.1f}, write {seconds['write_outputs']:.1f}, summary {seconds.get('summary', 0):.1f})  "
-        f"peak RSS tree {result['peak_tree_mib']:.0f} MiB, parent {result['peak_parent_mib']:.0f}, largest worker {result['peak_worker_mib']:.0f}; "
+        f"peak memory (PSS) tree {result['peak_tree_mib']:.0f} MiB, parent {result['peak_parent_mib']:.0f}, largest worker {result['peak_worker_mib']:.0f}; "
         f"model screens computed {result['run']['counts'].get('model_screens_computed')}, worker CPU-busy {result['run']['counts'].get('partition_seconds')} s"
     )
 

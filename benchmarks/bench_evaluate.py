@@ -102,11 +102,15 @@ def main() -> None:
     )
     _, phase_runs = _timed_processes(PHASES, args.cold_runs)
     pydantic_ms, schema_ms, load_ms = (statistics.median(run[i] for run in phase_runs) for i in range(3))
-    print(f"  phases (medians): pydantic {pydantic_ms:.1f} ms, schema classes + loader {schema_ms:.1f} ms, snapshot load {load_ms:.1f} ms")
+    print(
+        f"  phases (medians): pydantic {pydantic_ms:.1f} ms, schema classes + loader {schema_ms:.1f} ms, snapshot load {load_ms:.1f} ms"
+    )
     for with_model in (True, False):
         timings = warm(args.n, with_model)
         label = "with model section (cached profiles)" if with_model else "without model section"
-        print(f"warm evaluate {label}, {args.n} calls: median {statistics.median(timings):.3f} ms, p99 {_percentile(timings, 0.99):.3f} ms")
+        print(
+            f"warm evaluate {label}, {args.n} calls: median {statistics.median(timings):.3f} ms, p99 {_percentile(timings, 0.99):.3f} ms"
+        )
 
 
 if __name__ == "__main__":

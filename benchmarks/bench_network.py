@@ -35,10 +35,18 @@ sys.path.insert(0, str(REPO / "src"))
 
 # hg19 spans (chromosome, start, end) of the model's genes read from copy number.
 GENE_SPANS_HG19 = {
-    "ERBB2": ("17", 37844167, 37886679), "EGFR": ("7", 55086725, 55275031), "MET": ("7", 116312459, 116438440),
-    "FGFR2": ("10", 123237844, 123357972), "CCNE1": ("19", 30302805, 30315215), "CDK6": ("7", 92234235, 92465908),
-    "KRAS": ("12", 25357723, 25403870), "PIK3CA": ("3", 178866145, 178952152), "CDK4": ("12", 58141510, 58149796),
-    "PTEN": ("10", 89622870, 89731687), "RB1": ("13", 48877883, 49056026), "ATM": ("11", 108093211, 108239829),
+    "ERBB2": ("17", 37844167, 37886679),
+    "EGFR": ("7", 55086725, 55275031),
+    "MET": ("7", 116312459, 116438440),
+    "FGFR2": ("10", 123237844, 123357972),
+    "CCNE1": ("19", 30302805, 30315215),
+    "CDK6": ("7", 92234235, 92465908),
+    "KRAS": ("12", 25357723, 25403870),
+    "PIK3CA": ("3", 178866145, 178952152),
+    "CDK4": ("12", 58141510, 58149796),
+    "PTEN": ("10", 89622870, 89731687),
+    "RB1": ("13", 48877883, 49056026),
+    "ATM": ("11", 108093211, 108239829),
 }
 SILENT = {"Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA"}
 
@@ -69,7 +77,11 @@ def bench_ags() -> dict[str, float]:
         colds.append(time.perf_counter() - start)
     start = time.perf_counter()
     screen_bnet(*args)
-    return {"ags_first_in_process_s": first, "ags_cold_s": statistics.median(colds), "ags_warm_s": time.perf_counter() - start}
+    return {
+        "ags_first_in_process_s": first,
+        "ags_cold_s": statistics.median(colds),
+        "ags_warm_s": time.perf_counter() - start,
+    }
 
 
 def bench_patient() -> dict[str, float]:
@@ -83,7 +95,11 @@ def bench_patient() -> dict[str, float]:
     cold = time.perf_counter() - start
     start = time.perf_counter()
     screen_profile(profile)
-    return {"patient_cold_s": cold, "patient_cached_s": time.perf_counter() - start, "patient_drug_sets": float(len(rows))}
+    return {
+        "patient_cold_s": cold,
+        "patient_cached_s": time.perf_counter() - start,
+        "patient_drug_sets": float(len(rows)),
+    }
 
 
 def _segments() -> dict[str, list[tuple[str, int, int, float]]]:
@@ -93,7 +109,9 @@ def _segments() -> dict[str, list[tuple[str, int, int, float]]]:
             barcode = row["ID"]
             if barcode[13:15] != "01":
                 continue
-            by_sample[barcode[:12]].append((row["chrom"], int(row["loc.start"]), int(row["loc.end"]), float(row["seg.mean"])))
+            by_sample[barcode[:12]].append(
+                (row["chrom"], int(row["loc.start"]), int(row["loc.end"]), float(row["seg.mean"]))
+            )
     return by_sample
 
 
@@ -123,7 +141,11 @@ def tcga_profiles() -> dict[str, list[tuple[str, str]]]:
     with gzip.open(TCGA / "data_mutations.txt.gz", "rt") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             patient = row["Tumor_Sample_Barcode"][:12]
-            if patient in profiles and row["Variant_Classification"] not in SILENT and maps_alteration(row["Hugo_Symbol"], "mut"):
+            if (
+                patient in profiles
+                and row["Variant_Classification"] not in SILENT
+                and maps_alteration(row["Hugo_Symbol"], "mut")
+            ):
                 profiles[patient].append((row["Hugo_Symbol"], "mut"))
     return {p: sorted(set(v)) for p, v in profiles.items()}
 
@@ -140,11 +162,15 @@ def bench_tcga() -> dict[str, float]:
         screen_profile(profile)
     screen = time.perf_counter() - start
     distinct = len({tuple(p) for p in profiles.values()})
-    return {"tcga_tumours": float(len(profiles)), "tcga_distinct_profiles": float(distinct),
-            "tcga_parse_s": parse, "tcga_screen_s": screen}
+    return {
+        "tcga_tumours": float(len(profiles)),
+        "tcga_distinct_profiles": float(distinct),
+        "tcga_parse_s": parse,
+        "tcga_screen_s": screen,
+    }
 
 
-PEER_SCRIPT = r'''
+PEER_SCRIPT = r"""
 import itertools, json, sys, time
 AGS = sys.argv[1]
 drugs = {"PI": "v_PI3K", "PD": "v_MEK", "CT": "v_GSK3", "BI": "v_p38alpha", "PK": "v_betacatenin", "AK": "v_AKT", "5Z": "v_TAK1"}
@@ -191,19 +217,30 @@ try:
 except Exception as error:
     out["pydruglogics_error"] = repr(error)[:200]
 print(json.dumps(out))
-'''
+"""
 
 
 def bench_peers(python: str) -> dict[str, object]:
     import json
 
-    completed = subprocess.run([python, "-c", PEER_SCRIPT, str(AGS)], check=False, capture_output=True, text=True, timeout=1800)
-    return json.loads(completed.stdout.strip().splitlines()[-1]) if completed.stdout.strip() else {"peer_error": completed.stderr[-300:]}
+    completed = subprocess.run(
+        [python, "-c", PEER_SCRIPT, str(AGS)], check=False, capture_output=True, text=True, timeout=1800
+    )
+    return (
+        json.loads(completed.stdout.strip().splitlines()[-1])
+        if completed.stdout.strip()
+        else {"peer_error": completed.stderr[-300:]}
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peers", action="append", default=[], help="a Python interpreter with maboss/cmaboss or pydruglogics installed")
+    parser.add_argument(
+        "--peers",
+        action="append",
+        default=[],
+        help="a Python interpreter with maboss/cmaboss or pydruglogics installed",
+    )
     options = parser.parse_args()
     start = time.perf_counter()
     import her2gc.network  # noqa: F401

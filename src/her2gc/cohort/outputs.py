@@ -168,27 +168,31 @@ def _write_batch(writer: pq.ParquetWriter, rows: Sequence[tuple[Any, ...]], sche
 
 
 def build_duckdb(
-    path: Path, patients_parquet: Path, checkpoint: Checkpoint, partitions: int, clinical: Path | None
+    path: Path, patients_parquet: Path, checkpoint: Checkpoint, partitions: int, clinical: Path | None, in_order: bool
 ) -> None:
-    """``cohort.duckdb`` at ``path``: tables patients, alterations, mechanisms, options (and clinical)."""
+    """``cohort.duckdb`` at ``path``: tables patients, alterations, mechanisms, options (and clinical).
+
+    ``in_order``: the partitions follow each other in patient-id order, so their rows are
+    taken in file order (DuckDB keeps insertion order) instead of being sorted again.
+    """
     import duckdb
 
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
         # Bounded memory: DuckDB spills sorts to the checkpoint folder rather than grow.
-        con.execute("SET memory_limit = '512MB'")
+        con.execute("SET memory_limit = '256MB'")
         con.execute("SET temp_directory = ?", [str(checkpoint.root / "duckdb_tmp")])
         con.execute("SET preserve_insertion_order = true")
         con.execute("CREATE TABLE patients AS SELECT * FROM read_parquet(?)", [str(patients_parquet)])
-        order = "ORDER BY patient_id NULLS LAST, seq, ordinal"
+        order = "" if in_order else "ORDER BY patient_id NULLS LAST, seq, ordinal"
         for name, schema in (("alterations", ALTERATIONS), ("mechanisms", MECHANISMS), ("options", OPTIONS)):
             files = [str(checkpoint.partition_dir(i) / f"{name}.parquet") for i in range(partitions)]
             columns = ", ".join(f'"{n}"' for n in schema.names)
             con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM read_parquet(?) {order}", [files])
         if clinical is not None:
             con.execute(
-                "CREATE TABLE clinical AS SELECT * FROM read_parquet(?) ORDER BY patient_id NULLS LAST, file, sample_id NULLS FIRST",
+                "CREATE TABLE clinical AS SELECT * FROM read_parquet(?) ORDER BY patient_id NULLS LAST, file, sample_id NULLS FIRST, attribute",
                 [str(clinical)],
             )
         con.execute("CHECKPOINT")

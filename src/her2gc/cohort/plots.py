@@ -171,8 +171,7 @@ def kaplan_meier(comparison: Comparison) -> str:
         )
         axes.set_title(p_text, loc="left")
         axes.set_ylim(0, 1.02)
-        if len(comparison.ticks) > 1:
-            axes.set_xlim(0, comparison.ticks[-1] * 1.02)
+        axes.set_xlim(0, max(comparison.longest, comparison.ticks[-1]) * 1.02 or 1.0)
         axes.set_xticks(comparison.ticks)
         axes.set_xlabel("months")
         axes.set_ylabel("probability")

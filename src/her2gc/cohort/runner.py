@@ -290,7 +290,7 @@ def _write_outputs(
     stats = [checkpoint.stats(i) for i in range(partitions)]
     merged = merge_patients(checkpoint, outdir, partitions, patients_schema(source.extra_columns))
     duckdb_temp = temp_name(outdir / "cohort.duckdb")
-    build_duckdb(duckdb_temp, merged.patients_parquet, checkpoint, partitions, clinical)
+    build_duckdb(duckdb_temp, merged.patients_parquet, checkpoint, partitions, clinical, merged.concatenated)
     for temporary, name in (
         (merged.patients_parquet, "patients.parquet"),
         (merged.patients_tsv, "patients.tsv"),

@@ -43,6 +43,7 @@ class Comparison:
     logrank_p: float | None
     ticks: tuple[float, ...]
     excluded: int  # patients without time or event in this split
+    longest: float = 0.0  # the longest follow-up shown
 
 
 def _median_ci(fitter: object) -> tuple[float | None, float | None]:
@@ -90,7 +91,8 @@ def compare(
         return None
     rows = [r for r in rows if r[2] in kept]
     excluded = len(months) - len(rows)
-    ticks = _ticks(max(t for t, _, _ in rows))
+    longest = max(t for t, _, _ in rows)
+    ticks = _ticks(longest)
     curves = []
     for group in kept:
         times = [t for t, _, g in rows if g == group]
@@ -120,4 +122,5 @@ def compare(
         )
     test = multivariate_logrank_test([r[0] for r in rows], [r[2] for r in rows], [r[1] for r in rows])
     p_value = float(test.p_value)
-    return Comparison(endpoint, label, split, tuple(curves), None if math.isnan(p_value) else p_value, ticks, excluded)
+    p = None if math.isnan(p_value) else p_value
+    return Comparison(endpoint, label, split, tuple(curves), p, ticks, excluded, round(float(longest), 6))
