@@ -82,18 +82,22 @@ def bars(
 
 
 def options_by_line(shares: Mapping[int, Mapping[str, float]], title: str) -> str:
-    """Share of patients offered each regimen, one panel per decision line."""
+    """Share of patients offered each regimen, one panel per decision line (two per row)."""
+    import math
+
     import matplotlib
 
     with matplotlib.rc_context(RC):
         lines = sorted(shares)
-        rows = max((len(shares[line]) for line in lines), default=1)
-        figure = _figure(5.6 * min(len(lines), 2), 0.3 * rows + 1.1)
-        for position, line in enumerate(lines[:2], start=1):
-            axes = figure.add_subplot(1, min(len(lines), 2), position)
+        columns = min(len(lines), 2)
+        grid_rows = math.ceil(len(lines) / columns)
+        bars_high = max((len(shares[line]) for line in lines), default=1)
+        figure = _figure(5.6 * columns, (0.3 * bars_high + 1.0) * grid_rows + 0.3)
+        for position, line in enumerate(lines, start=1):
+            axes = figure.add_subplot(grid_rows, columns, position)
             regimens = list(shares[line])
             values = [100 * shares[line][r] for r in regimens]
-            axes.barh(range(len(regimens)), values, color=PALETTE[position - 1])
+            axes.barh(range(len(regimens)), values, color=PALETTE[(position - 1) % len(PALETTE)])
             axes.set_yticks(range(len(regimens)), regimens)
             axes.invert_yaxis()
             axes.set_xlim(0, 110)
