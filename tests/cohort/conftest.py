@@ -24,7 +24,9 @@ def real_data_folder() -> Path | None:
 def real_data() -> Path:
     folder = real_data_folder()
     if folder is None:
-        pytest.skip(f"real data not found at {DATA_CANDIDATES[0]} (../shared/data beside the repo) nor at {DATA_CANDIDATES[1]}")
+        pytest.skip(
+            f"real data not found at {DATA_CANDIDATES[0]} (../shared/data beside the repo) nor at {DATA_CANDIDATES[1]}"
+        )
     return folder
 
 
@@ -52,7 +54,14 @@ def small_case(index: int) -> dict[str, Any]:
         "alterations": PROFILES[index % len(PROFILES)],
     }
     if index % 5 == 0:
-        case["treatment_history"] = [{"line": 1, "drugs": ["trastuzumab", "capecitabine", "oxaliplatin"], "best_response": "PR", "stop_reason": "progression"}]
+        case["treatment_history"] = [
+            {
+                "line": 1,
+                "drugs": ["trastuzumab", "capecitabine", "oxaliplatin"],
+                "best_response": "PR",
+                "stop_reason": "progression",
+            }
+        ]
     return case
 
 

@@ -19,8 +19,21 @@ from .conftest import REPO, read_bytes, write_jsonl
 
 BAD_LINES = {
     3: "{not json",
-    7: json.dumps({"schema": "her2gc.case/1", "patient_id": "P-BAD-IHC", "tumour": {"site": "stomach"}, "her2_tests": [{"specimen": "biopsy", "ihc": {"score": "4+"}}]}),
-    11: json.dumps({"schema": "her2gc.case/1", "patient_id": "P-SQUAMOUS", "tumour": {"site": "oesophagus", "histology": "squamous cell carcinoma"}}),
+    7: json.dumps(
+        {
+            "schema": "her2gc.case/1",
+            "patient_id": "P-BAD-IHC",
+            "tumour": {"site": "stomach"},
+            "her2_tests": [{"specimen": "biopsy", "ihc": {"score": "4+"}}],
+        }
+    ),
+    11: json.dumps(
+        {
+            "schema": "her2gc.case/1",
+            "patient_id": "P-SQUAMOUS",
+            "tumour": {"site": "oesophagus", "histology": "squamous cell carcinoma"},
+        }
+    ),
 }
 
 
@@ -34,7 +47,9 @@ def embedded(cohort_file: Path, tmp_path_factory: pytest.TempPathFactory, kb: ob
     from her2gc.cohort.runner import RunOptions, run_cohort
 
     outdir = tmp_path_factory.mktemp("embedded")
-    run_cohort(RunOptions(input=cohort_file, outdir=outdir, region="US", progress=False, workers=2), kb, echo=lambda _: None)  # type: ignore[arg-type]
+    run_cohort(
+        RunOptions(input=cohort_file, outdir=outdir, region="US", progress=False, workers=2), kb, echo=lambda _: None
+    )  # type: ignore[arg-type]
     return outdir
 
 
@@ -86,13 +101,19 @@ def test_runs_are_byte_identical(embedded: Path, cohort_file: Path, run, tmp_pat
     assert read_bytes(embedded) == read_bytes(again.outdir)
 
 
-def test_dask_local_cluster_gives_the_same_bytes(embedded: Path, cohort_file: Path, run, tmp_path: Path, no_dask_warnings: None) -> None:
+def test_dask_local_cluster_gives_the_same_bytes(
+    embedded: Path, cohort_file: Path, run, tmp_path: Path, no_dask_warnings: None
+) -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         result = run(cohort_file, tmp_path / "dask", region="US", dask=cluster.scheduler_address, summary=False)
     assert read_bytes(embedded) == read_bytes(result.outdir)
     run_json = json.loads((result.outdir / "run.json").read_text(encoding="utf-8"))
-    assert run_json["execution"]["scheduler"].startswith("dask tcp://127.0.0.1:") and run_json["execution"]["workers"] == 2
+    assert (
+        run_json["execution"]["scheduler"].startswith("dask tcp://127.0.0.1:") and run_json["execution"]["workers"] == 2
+    )
 
 
 def _partitions_done(outdir: Path) -> int:
@@ -104,7 +125,22 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path, run) -> 
     cases = write_jsonl(tmp_path / "big.jsonl", 1600)
     outdir = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    command = [sys.executable, "-m", "her2gc.cli", "cohort", "run", str(cases), "-o", str(outdir), "--region", "EU", "--no-model", "--workers", "1", "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "her2gc.cli",
+        "cohort",
+        "run",
+        str(cases),
+        "-o",
+        str(outdir),
+        "--region",
+        "EU",
+        "--no-model",
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while _partitions_done(outdir) < 3 and time.monotonic() < deadline and process.poll() is None:

@@ -72,8 +72,14 @@ def test_every_patient_of_the_study_is_an_item_and_bad_rows_are_errors(study: Pa
     source = StudyInput(study, clinical_map)  # type: ignore[arg-type]
     by_id = {item.patient_id: item for item in source.items}
     assert sorted(by_id) == ["P-1", "P-2", "P-3", "P-4", "P-5"]
-    assert by_id["P-3"].kind == "error" and "IHC_HER2" in str(by_id["P-3"].payload) and "'IHC 4+'" in str(by_id["P-3"].payload)
-    assert "line 9" in str(by_id["P-3"].payload), "the physical line: four # rows, the header, then S-1a, S-1b, S-2, S-3"
+    assert (
+        by_id["P-3"].kind == "error"
+        and "IHC_HER2" in str(by_id["P-3"].payload)
+        and "'IHC 4+'" in str(by_id["P-3"].payload)
+    )
+    assert "line 9" in str(by_id["P-3"].payload), (
+        "the physical line: four # rows, the header, then S-1a, S-1b, S-2, S-3"
+    )
     assert by_id["P-5"].kind == "error" and "ONCOTREE_CODE" in str(by_id["P-5"].payload)
     case = by_id["P-1"].payload
     assert isinstance(case, dict)
@@ -137,7 +143,9 @@ def test_clinical_file_without_header_rows_reads_alike(study: Path, clinical_map
     plain = "\n".join(line for line in SAMPLE_FILE.splitlines() if not line.startswith("#")) + "\n"
     (study / "data_clinical_sample.txt").write_text(plain, encoding="utf-8")
     without = StudyInput(study, clinical_map)  # type: ignore[arg-type]
-    assert [i.payload for i in with_rows.items if i.kind == "case"] == [i.payload for i in without.items if i.kind == "case"]
+    assert [i.payload for i in with_rows.items if i.kind == "case"] == [
+        i.payload for i in without.items if i.kind == "case"
+    ]
 
 
 def test_user_clinical_map_comes_first(study: Path, kb: object, tmp_path: Path) -> None:
@@ -162,7 +170,10 @@ def test_user_clinical_map_comes_first(study: Path, kb: object, tmp_path: Path) 
     [
         ("attributes: [{field: her2.ihc_score, columns: [X], values: {a: '4+'}}]", "is not one of"),
         ("attributes: [{field: no_such_field, columns: [X]}]", "attributes[0].field"),
-        ("endpoints: [{name: OS, label: x, kind: survival, time_columns: [a], time_unit: months, event_column: b, event: {}}]", "lower-case"),
+        (
+            "endpoints: [{name: OS, label: x, kind: survival, time_columns: [a], time_unit: months, event_column: b, event: {}}]",
+            "lower-case",
+        ),
         ("[1, 2]", "expected a mapping"),
     ],
 )
@@ -215,11 +226,21 @@ IHC_VALUES = ["IHC 0+", "IHC 1+", "IHC 2+", "IHC 3+", "0", "1+", "2+", "3+", "NA
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(st.sampled_from(IHC_VALUES + ["weird", "IHC 5+"]), st.sampled_from(["STAD", "GEJ", "ESCA", "XYZ"])), min_size=1, max_size=12))
-def test_no_patient_is_ever_dropped(rows: list[tuple[str, str]], clinical_map: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(IHC_VALUES + ["weird", "IHC 5+"]), st.sampled_from(["STAD", "GEJ", "ESCA", "XYZ"])),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_no_patient_is_ever_dropped(
+    rows: list[tuple[str, str]], clinical_map: object, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     folder = tmp_path_factory.mktemp("prop")
     body = "".join(f"S{i}\tP{i}\t{ihc}\t{code}\n" for i, (ihc, code) in enumerate(rows))
-    (folder / "data_clinical_sample.txt").write_text("SAMPLE_ID\tPATIENT_ID\tIHC_HER2\tONCOTREE_CODE\n" + body, encoding="utf-8")
+    (folder / "data_clinical_sample.txt").write_text(
+        "SAMPLE_ID\tPATIENT_ID\tIHC_HER2\tONCOTREE_CODE\n" + body, encoding="utf-8"
+    )
     source = StudyInput(folder, clinical_map)  # type: ignore[arg-type]
     assert sorted(i.patient_id for i in source.items) == sorted(f"P{i}" for i in range(len(rows)))
     for item, (ihc, code) in zip(sorted(source.items, key=lambda i: int(i.patient_id[1:])), rows):
@@ -227,11 +248,15 @@ def test_no_patient_is_ever_dropped(rows: list[tuple[str, str]], clinical_map: o
         assert (item.kind == "error") == bad, (ihc, code, item.payload)
 
 
-def test_study_on_dask_gives_the_bytes_of_the_embedded_run(study: Path, run, tmp_path: Path, no_dask_warnings: None) -> None:
+def test_study_on_dask_gives_the_bytes_of_the_embedded_run(
+    study: Path, run, tmp_path: Path, no_dask_warnings: None
+) -> None:
     distributed = pytest.importorskip("distributed")
     from .conftest import read_bytes
 
     embedded = run(study, tmp_path / "embedded", region="EU", summary=False, workers=2)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         on_dask = run(study, tmp_path / "dask", region="EU", summary=False, dask=cluster.scheduler_address)
     assert read_bytes(embedded.outdir) == read_bytes(on_dask.outdir)

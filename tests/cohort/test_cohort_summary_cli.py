@@ -22,7 +22,9 @@ def finished(tmp_path_factory: pytest.TempPathFactory, kb: object) -> Path:
 
     folder = tmp_path_factory.mktemp("summary")
     cases = write_jsonl(folder / "cases.jsonl", 40, {5: "[]"})
-    run_cohort(RunOptions(input=cases, outdir=folder / "out", region="CN", progress=False, workers=1), kb, echo=lambda _: None)  # type: ignore[arg-type]
+    run_cohort(
+        RunOptions(input=cases, outdir=folder / "out", region="CN", progress=False, workers=1), kb, echo=lambda _: None
+    )  # type: ignore[arg-type]
     return folder / "out"
 
 
@@ -31,7 +33,14 @@ def test_summary_is_self_contained_and_deterministic(finished: Path) -> None:
     assert page == render_summary(finished), "the same run gives the same bytes"
     assert page.count("<svg") >= 4 and "<script" not in page
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page), "no external resources"
-    for heading in ("HER2", "Options offered by line", "Resistance mechanisms among ERBB2-amplified tumours", "Co-alterations with ERBB2 amplification", "ctDNA patterns", "Survival and time on therapy"):
+    for heading in (
+        "HER2",
+        "Options offered by line",
+        "Resistance mechanisms among ERBB2-amplified tumours",
+        "Co-alterations with ERBB2 amplification",
+        "ctDNA patterns",
+        "Survival and time on therapy",
+    ):
         assert f"<h2>{heading}</h2>" in page
     assert "failed (error column)" in page and "expected a mapping" in page
 
@@ -63,13 +72,46 @@ def test_run_command_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["cohort", "run", str(study), "-o", str(tmp_path / "out")]) == 2
     assert "--region" in capsys.readouterr().err
     assert main(["cohort", "run", str(study), "-o", str(tmp_path / "out"), "--region", "XX"]) == 2
-    assert main(["cohort", "run", str(study), "-o", str(tmp_path / "out"), "--dask", "local:zero", "--region", "US", "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "cohort",
+                "run",
+                str(study),
+                "-o",
+                str(tmp_path / "out"),
+                "--dask",
+                "local:zero",
+                "--region",
+                "US",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     assert "local:N" in capsys.readouterr().err
 
 
 def test_run_command_completes_with_bad_patients(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = write_jsonl(tmp_path / "c.jsonl", 6, {2: "{broken"})
-    assert main(["cohort", "run", str(cases), "-o", str(tmp_path / "out"), "--region", "JP", "--no-progress", "--no-model", "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "run",
+                str(cases),
+                "-o",
+                str(tmp_path / "out"),
+                "--region",
+                "JP",
+                "--no-progress",
+                "--no-model",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert "5 of 6 patient(s) evaluated, 1 failed" in capsys.readouterr().err
 
 

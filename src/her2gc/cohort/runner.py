@@ -184,6 +184,7 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
         write_summary(options.outdir, options.outdir / "summary.html", run=run)
         run["seconds"]["summary"] = round(time.perf_counter() - summary_started, 3)
     run["seconds"]["total"] = round(time.perf_counter() - started, 3)
+    run["memory"] = _peak_memory()
     write_atomic(
         options.outdir / "run.json", (json.dumps(run, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     )
@@ -193,6 +194,17 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
         f"{counts['evaluated']} of {counts['read']} patient(s) evaluated, {counts['failed']} failed; outputs in {options.outdir} ({run['seconds']['total']:.1f} s)"
     )
     return RunResult(options.outdir, counts)
+
+
+def _peak_memory() -> dict[str, float]:
+    """Peak resident memory of this process and of its largest finished child process on this
+    machine (local workers; a remote Dask cluster's workers are not seen), in MiB."""
+    import resource
+
+    scale = 1024.0  # ru_maxrss is in KiB on Linux
+    this = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / scale
+    return {"parent_peak_mib": round(this, 1), "largest_local_child_peak_mib": round(children, 1)}
 
 
 def _start_checkpoint(
