@@ -182,10 +182,15 @@ def test_lower_layers_import_nothing_above(layer: str, may_import: tuple[str, ..
     assert offenders == []
 
 
+# A worker process's own state, set once by its pool's initializer (a forked cohort worker):
+# per process by nature, and only at an edge.
+WORKER_STATE_ALLOWED = {"her2gc.cohort.executors"}
+
+
 def test_no_module_level_state_outside_runtime() -> None:
     offenders = []
     for name, module in MODULES.items():
-        if name == "her2gc.runtime":
+        if name == "her2gc.runtime" or name in WORKER_STATE_ALLOWED:
             continue
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Global):

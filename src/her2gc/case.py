@@ -26,12 +26,22 @@ from pydantic import (
 )
 
 from her2gc.kb.vocabulary import Vocabulary, fold_drug_name, fold_gene_symbol
-from her2gc.terms import AdverseEventKind, AlterationKind, IhcScore, InfusionSymptom, Region
+from her2gc.terms import (
+    AdverseEventKind,
+    AlterationKind,
+    IhcScore,
+    InfusionSymptom,
+    Lauren,
+    MsiStatus,
+    OncotreeCode,
+    Region,
+    Specimen,
+    TestSetting,
+    TumourSite,
+)
 
 CASE_SCHEMA = "her2gc.case/1"
 
-Specimen = Literal["biopsy", "resection", "cytology"]
-TestSetting = Literal["diagnosis", "post_progression"]
 Intensity = Literal["none", "faint", "weak_moderate", "strong"]
 StainPattern = Literal["complete", "basolateral", "lateral", "partial"]
 SampleSource = Literal["tissue", "plasma"]
@@ -147,10 +157,10 @@ class Her2Test(_Frozen):
 
 
 class Tumour(_Frozen):
-    site: Literal["stomach", "gej", "oesophagus"]
-    oncotree_code: Literal["STAD", "GEJ", "ESCA"] | None = None
+    site: TumourSite
+    oncotree_code: OncotreeCode | None = None
     histology: str = "adenocarcinoma"
-    lauren: Literal["intestinal", "diffuse", "mixed", "unknown"] = "unknown"
+    lauren: Lauren = "unknown"
     metastatic: Flag = True
 
     @field_validator("histology")
@@ -379,7 +389,7 @@ class Case(_Frozen):
     ecog: Count | None = Field(default=None, ge=0, le=5)
     her2_tests: list[Her2Test] = Field(default_factory=list, max_length=50)
     pdl1: Pdl1 | None = None
-    msi: Literal["MSS", "MSI-H", "unknown"] = "unknown"
+    msi: MsiStatus = "unknown"
     cldn18_2: Cldn182 | None = None
     tumour_fraction: Number | None = Field(default=None, ge=0, le=1)
     sample_ids: list[Text] = Field(

@@ -23,6 +23,7 @@ import json
 import os
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +50,9 @@ class Runtime:
         self._memo = Lru(cache_size)
         self._singletons: dict[Hashable, object] = {}
         self._lock = threading.Lock()
+        # Persistent results actually computed here (neither in memory nor on disk), by the
+        # first element of their key (e.g. "model_section"): what a cohort run reports.
+        self.computed: Counter[str] = Counter()
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per ``key`` (bounded; a key should start with the kb sha256)."""
@@ -72,7 +76,7 @@ class Runtime:
         self, key: Hashable, compute: Callable[[], T], encode: Callable[[T], Any], decode: Callable[[Any], T]
     ) -> T:
         if self.disk_cache is None:
-            return compute()
+            return self._count(key, compute)
         name = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:40]
         path = self.disk_cache / f"{name}.json"
         found = _read_checked(path)
@@ -81,8 +85,14 @@ class Runtime:
                 return decode(found)
             except (ValueError, TypeError, KeyError):
                 pass  # a wrongly shaped entry is recomputed and rewritten
-        result = compute()
+        result = self._count(key, compute)
         _write_checked(path, encode(result))
+        return result
+
+    def _count(self, key: Hashable, compute: Callable[[], T]) -> T:
+        result = compute()
+        with self._lock:
+            self.computed[str(key[0]) if isinstance(key, tuple) and key else "other"] += 1
         return result
 
     def singleton(self, key: Hashable, build: Callable[[], T]) -> T:

@@ -5,6 +5,12 @@ from typing import Literal, get_args
 Region = Literal["US", "EU", "CN", "JP"]
 REGIONS: tuple[str, ...] = get_args(Region)
 IhcScore = Literal["0", "1+", "2+", "3+"]
+TumourSite = Literal["stomach", "gej", "oesophagus"]
+OncotreeCode = Literal["STAD", "GEJ", "ESCA"]
+Lauren = Literal["intestinal", "diffuse", "mixed", "unknown"]
+MsiStatus = Literal["MSS", "MSI-H", "unknown"]
+Specimen = Literal["biopsy", "resection", "cytology"]
+TestSetting = Literal["diagnosis", "post_progression"]
 CscoTier = Literal["high", "medium", "low", "none"]
 AlterationKind = Literal["amp", "del", "mut", "loss", "over", "fusion", "p95"]
 # Resistance mechanism classes; ncRNA axes also act through cell death and epigenetic

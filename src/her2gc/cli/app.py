@@ -1,4 +1,4 @@
-"""The command line: ``her2gc evaluate | kb | model | annotate | fhir | serve | audit``.
+"""The command line: ``her2gc evaluate | kb | model | annotate | fhir | cohort | serve | audit``.
 
 Each command imports what it needs when it runs, so ``her2gc --help`` and a single
 evaluation do not pay for the model engine or the sequencing readers. Errors of the
@@ -18,6 +18,7 @@ from her2gc.cli.fhir import fhir_app
 from her2gc.cli.kb import kb_app
 from her2gc.cli.model import model_app
 from her2gc.cli.sequencing import annotate_command
+from her2gc.cohort.cli import cohort_app
 from her2gc.errors import Her2gcError
 from her2gc.service.cli import audit_app, serve_command
 
@@ -30,6 +31,7 @@ app.add_typer(model_app, name="model")
 app.command("annotate")(annotate_command)
 app.add_typer(fhir_app, name="fhir")
 app.command("serve")(serve_command)
+app.add_typer(cohort_app, name="cohort")
 app.add_typer(audit_app, name="audit")
 
 

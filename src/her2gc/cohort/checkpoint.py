@@ -1,0 +1,131 @@
+"""Atomic files and the checkpoint of completed partitions.
+
+Every file is written under a temporary name in its final folder, flushed to disk and
+renamed into place (``os.replace`` is atomic on POSIX), so a run killed at any instant
+leaves either the whole file or none under the final name. A completed partition is a
+folder ``OUTDIR/.partitions/p00007/`` renamed into place after its files; ``manifest.json``
+records what the run was made from, so that ``--resume`` refuses to mix two inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from her2gc.cohort.evaluation import PartitionResult
+from her2gc.errors import InputError
+
+CHECKPOINT_DIR = ".partitions"
+TEMP_MARK = ".tmp-"
+
+
+def temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}")
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """Write ``path`` (bytes) through a temporary file renamed into place when the block ends."""
+    temporary = temp_name(path)
+    handle = open(temporary, "wb")  # noqa: SIM115 - closed below
+    try:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.replace(temporary, path)
+    except BaseException:
+        handle.close()
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Temporary files and folders a killed run left behind (never a final name)."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if path.name.startswith(".") and TEMP_MARK in path.name:
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+class Checkpoint:
+    """Completed partitions of one run, under ``OUTDIR/.partitions``."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.root = outdir / CHECKPOINT_DIR
+        self.manifest_path = self.root / "manifest.json"
+
+    def partition_dir(self, index: int) -> Path:
+        return self.root / f"p{index:05d}"
+
+    def start(self, manifest: dict[str, Any], resume: bool) -> set[int]:
+        """Prepare the folder; the indices of partitions already done (resume only)."""
+        if resume and self.manifest_path.is_file():
+            recorded = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            differing = sorted(k for k in set(recorded) | set(manifest) if recorded.get(k) != manifest.get(k))
+            if differing:
+                raise InputError(
+                    f"{self.root.parent}: --resume: the interrupted run was made with a different {', '.join(differing)}; "
+                    "run again without --resume to start over"
+                )
+            remove_stale_temporaries(self.root)
+            return {
+                int(p.name[1:])
+                for p in self.root.iterdir()
+                if p.is_dir() and p.name.startswith("p") and p.name[1:].isdigit()
+            }
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+        write_atomic(self.manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+        return set()
+
+    def store(self, result: PartitionResult) -> None:
+        """Write one partition's files, then rename its folder into place."""
+        final = self.partition_dir(result.index)
+        temporary = final.with_name(f".{final.name}{TEMP_MARK}{os.getpid()}")
+        if temporary.exists():
+            shutil.rmtree(temporary)
+        temporary.mkdir()
+        files = {
+            "patients.parquet": result.patients,
+            "alterations.parquet": result.alterations,
+            "mechanisms.parquet": result.mechanisms,
+            "options.parquet": result.options,
+            "reports.jsonl": result.reports,
+            "stats.json": (json.dumps(result.stats, sort_keys=True) + "\n").encode(),
+        }
+        for name, data in files.items():
+            with open(temporary / name, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(temporary, final)
+
+    def stats(self, index: int) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.partition_dir(index) / "stats.json").read_text(encoding="utf-8"))
+        return data
+
+    def write_extra(self, name: str, data: bytes) -> Path:
+        path = self.root / name
+        write_atomic(path, data)
+        return path
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
