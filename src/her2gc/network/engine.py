@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from her2gc.errors import ComputationLimitError, InputError
+from her2gc.network.bitwise import BitModel, percolate_batch
 from her2gc.network.expr import Kleene, kleene_function, to_text
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class SolverCache:
         self.percolations = Lru(size)
         self.remainders = Lru(size)
         self._compiled: dict[str, _Compiled] = {}
+        self._bit_models: dict[str, BitModel] = {}
         self._transitions: dict[str, tuple[Transition, ...]] = {}
         self._idle_programs: dict[str, list[TrapSpaceProgram]] = {}
         self._lock = threading.Lock()
@@ -96,6 +98,15 @@ class SolverCache:
             compiled = _compile(model)
             with self._lock:
                 self._compiled[model.sha256] = compiled
+        return compiled
+
+    def bit_model(self, model: LogicalModel) -> BitModel:
+        """The model's rules compiled for percolating a batch of perturbations at once."""
+        compiled = self._bit_models.get(model.sha256)
+        if compiled is None:
+            compiled = BitModel.of(model)
+            with self._lock:
+                self._bit_models[model.sha256] = compiled
         return compiled
 
     def transitions(self, model: LogicalModel) -> tuple[Transition, ...]:
@@ -192,6 +203,20 @@ def percolate(model: LogicalModel, fixed: Mapping[str, int], cache: SolverCache 
     return state
 
 
+def _percolate_all(model: LogicalModel, fixed_sets: Sequence[Mapping[str, int]], cache: SolverCache) -> None:
+    """Percolate every perturbation not in ``cache`` yet, all in one bit-parallel pass."""
+    missing: dict[frozenset[tuple[str, int]], Mapping[str, int]] = {}
+    for fixed in fixed_sets:
+        items = frozenset(fixed.items())
+        if items not in missing and cache.percolations.get((model.sha256, items)) is None:
+            check_nodes(model, fixed, "a perturbation")
+            missing[items] = fixed
+    if len(missing) < 2:
+        return  # one perturbation: the plain percolation is as quick
+    for items, state in zip(missing, percolate_batch(cache.bit_model(model), list(missing.values())), strict=True):
+        cache.percolations.put((model.sha256, items), state)
+
+
 def _solve_batch(
     nodes: tuple[str, ...], transitions: tuple[Transition, ...], states: list[dict[str, int]]
 ) -> list[tuple[dict[str, int], ...]]:
@@ -219,6 +244,7 @@ def prefetch(
     executor, or for a small batch, nothing is done here (the screen solves as it
     goes): the caller owns concurrency. Raises ``TimeoutError`` past ``timeout_s``.
     """
+    _percolate_all(model, fixed_sets, cache)
     pending: dict[tuple[str, frozenset[tuple[str, int]]], dict[str, int]] = {}
     for fixed in fixed_sets:
         state = _percolated(model, fixed, cache)
