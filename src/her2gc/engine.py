@@ -103,13 +103,12 @@ def _cited(
 
 
 def _source_refs(ids: Iterable[str], kb: KnowledgeBase, runtime: Runtime) -> list[SourceRef]:
-    def ref(sid: str) -> SourceRef:
-        source = kb.sources[sid]
-        return runtime.memo(
-            ("source_ref", kb.sha256, sid), lambda: SourceRef(id=sid, citation=source.citation, doi=source.doi)
-        )
-
-    return [ref(sid) for sid in sorted(ids) if sid in kb.sources]
+    # One table of every source's reference per knowledge base: a report cites dozens.
+    table: dict[str, SourceRef] = runtime.singleton(
+        ("source_refs", kb.sha256),
+        lambda: {sid: SourceRef(id=sid, citation=s.citation, doi=s.doi) for sid, s in kb.sources.items()},
+    )
+    return [table[sid] for sid in sorted(ids) if sid in table]
 
 
 def normalised_case(case: Case, kb: KnowledgeBase) -> Case:
@@ -168,7 +167,11 @@ def evaluate(
         region,
         level_for=kb.resistance.evidence_levels.oncokb_level_for,
         resistance_cautions=lambda drugs: cautions_for_regimen(list(drugs), kb.drug_classes, resistance),
-        safety_cautions=lambda drugs, backbones: safety_cautions(drugs, backbones, kb.safety, kb.drug_classes),
+        # A regimen's safety cautions depend on the knowledge base alone: once per regimen.
+        safety_cautions=lambda drugs, backbones: runtime.memo(
+            ("safety_cautions", kb.sha256, tuple(drugs), tuple(tuple(b) for b in backbones)),
+            lambda: safety_cautions(drugs, backbones, kb.safety, kb.drug_classes),
+        ),
         runtime=runtime,
         ild_history=reading.ild_history,
     )

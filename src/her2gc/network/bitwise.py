@@ -16,7 +16,7 @@ nothing changes reaches the same least fixed point whatever the order (Klarner 2
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,6 +78,7 @@ class BitModel:
     nodes: tuple[str, ...]
     rules: tuple[BitRule, ...]
     readers: tuple[tuple[int, ...], ...]
+    index: Mapping[str, int]
 
     @classmethod
     def of(cls, model: LogicalModel) -> BitModel:
@@ -90,16 +91,68 @@ class BitModel:
             nodes=model.nodes,
             rules=tuple(_compile(model.rules[node], index) for node in model.nodes),
             readers=tuple(tuple(r) for r in readers),
+            index=index,
         )
 
 
-def percolate_batch(compiled: BitModel, fixed_sets: Sequence[Mapping[str, int]]) -> list[dict[str, int]]:
+@dataclass(frozen=True)
+class Percolated:
+    """The percolated states of a batch: node ``n`` is 1 in perturbation ``i`` where bit ``i``
+    of ``true[n]`` is set, 0 where that of ``false[n]`` is, open where neither."""
+
+    compiled: BitModel
+    true: tuple[int, ...]
+    false: tuple[int, ...]
+    size: int
+    closed: int  # bits of the perturbations that leave no node open
+
+    def determined(self, bit: int) -> bool:
+        """Whether perturbation ``bit`` fixes every node (its one attractor is the state)."""
+        return bool(self.closed >> bit & 1)
+
+    def state(self, bit: int) -> dict[str, int]:
+        """The percolated state of perturbation ``bit`` (the fixed and determined nodes)."""
+        return _state_of(self.compiled.nodes, self.true, self.false, 1 << bit)
+
+    def view(self, bit: int) -> Mapping[str, int]:
+        """A fully determined state read from the bits, without building its dict."""
+        return _StateView(self, bit)
+
+    def states(self) -> list[dict[str, int]]:
+        return [self.state(bit) for bit in range(self.size)]
+
+
+class _StateView(Mapping[str, int]):
+    """Node values of one determined perturbation, read on demand (a screen reads a few outputs)."""
+
+    __slots__ = ("_batch", "_mask")
+
+    def __init__(self, batch: Percolated, bit: int) -> None:
+        self._batch = batch
+        self._mask = 1 << bit
+
+    def __getitem__(self, node: str) -> int:
+        at = self._batch.compiled.index[node]
+        if self._batch.true[at] & self._mask:
+            return 1
+        if self._batch.false[at] & self._mask:
+            return 0
+        raise KeyError(node)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._batch.compiled.nodes)
+
+    def __len__(self) -> int:
+        return len(self._batch.compiled.nodes)
+
+
+def percolate_batch(compiled: BitModel, fixed_sets: Sequence[Mapping[str, int]]) -> Percolated:
     """The percolated state of each perturbation (as :func:`percolate` gives it, node order aside).
 
     The nodes of ``fixed_sets`` must exist and their values be 0 or 1 (checked by the caller).
     """
     size = len(compiled.nodes)
-    index = {node: i for i, node in enumerate(compiled.nodes)}
+    index = compiled.index
     true = [0] * size
     false = [0] * size
     held = [0] * size  # bits where the node is a perturbation's: its rule is not read there
@@ -131,10 +184,13 @@ def percolate_batch(compiled: BitModel, fixed_sets: Sequence[Mapping[str, int]])
             if not queued[reader]:
                 queue.append(reader)
                 queued[reader] = True
-    return [_state_of(compiled.nodes, true, false, 1 << bit) for bit in range(len(fixed_sets))]
+    closed = every
+    for at in range(size):
+        closed &= true[at] | false[at]
+    return Percolated(compiled, tuple(true), tuple(false), len(fixed_sets), closed)
 
 
-def _state_of(nodes: tuple[str, ...], true: list[int], false: list[int], mask: int) -> dict[str, int]:
+def _state_of(nodes: tuple[str, ...], true: Sequence[int], false: Sequence[int], mask: int) -> dict[str, int]:
     state: dict[str, int] = {}
     for at, node in enumerate(nodes):
         if true[at] & mask:

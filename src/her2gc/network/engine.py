@@ -213,7 +213,8 @@ def _percolate_all(model: LogicalModel, fixed_sets: Sequence[Mapping[str, int]],
             missing[items] = fixed
     if len(missing) < 2:
         return  # one perturbation: the plain percolation is as quick
-    for items, state in zip(missing, percolate_batch(cache.bit_model(model), list(missing.values())), strict=True):
+    states = percolate_batch(cache.bit_model(model), list(missing.values())).states()
+    for items, state in zip(missing, states, strict=True):
         cache.percolations.put((model.sha256, items), state)
 
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from her2gc.errors import ComputationLimitError, InputError
+from her2gc.network.bitwise import percolate_batch
 from her2gc.network.bnet import LogicalModel
-from her2gc.network.engine import SolverCache, prefetch, trap_space_attractors
+from her2gc.network.engine import SolverCache, check_nodes, prefetch, trap_space_attractors
 from her2gc.network.results import Response, ScreenResult
 
 Attractors = tuple[Mapping[str, int | None], ...]
@@ -122,11 +123,6 @@ def check_limits(setup: ScreenSetup, panel_size: int, max_drugs: int) -> None:
         )
 
 
-def _analyse(setup: ScreenSetup, base: Mapping[str, int], drugs: tuple[str, ...], cache: SolverCache) -> Attractors:
-    layers = [setup.panel[drug] for drug in drugs]
-    return trap_space_attractors(setup.model, merge_perturbations(base, *layers), cache)
-
-
 def run_screen(
     setup: ScreenSetup,
     base: Mapping[str, int],
@@ -150,20 +146,33 @@ def run_screen(
     check_limits(setup, len(names), max_drugs)
     deadline = time.monotonic() + setup.time_limit_s
     combos = drug_sets(names, max_drugs)
+    check_nodes(setup.model, base, "a perturbation")
+    for name in names:
+        check_nodes(setup.model, setup.panel[name], "a perturbation")
+    conditions = [dict(base)] + [merge_perturbations(base, *(setup.panel[d] for d in combo)) for combo in combos]
+    # Every drug set percolated in one pass; most leave no node open, and their one attractor
+    # is read straight from the bits. Only the others go to the trap-space solver.
+    percolated = percolate_batch(cache.bit_model(setup.model), conditions)
     try:
-        conditions = [dict(base)] + [merge_perturbations(base, *(setup.panel[d] for d in combo)) for combo in combos]
-        prefetch(setup.model, conditions, setup.time_limit_s, cache, executor, workers)
+        open_conditions = [c for i, c in enumerate(conditions) if not percolated.determined(i)]
+        prefetch(setup.model, open_conditions, setup.time_limit_s, cache, executor, workers)
     except TimeoutError:
         raise ComputationLimitError(f"the screen ran past its time limit of {setup.time_limit_s:g} s") from None
-    untreated = inhibition_score(trap_space_attractors(setup.model, dict(base), cache), setup.weights)
+
+    def attractors_of(at: int) -> Attractors:
+        if percolated.determined(at):
+            return (percolated.view(at),)
+        return trap_space_attractors(setup.model, conditions[at], cache)
+
+    untreated = inhibition_score(attractors_of(0), setup.weights)
     scores: dict[tuple[str, ...], float] = {}
     rows: list[ScreenResult] = []
-    for combo in combos:
+    for at, combo in enumerate(combos, start=1):
         if time.monotonic() > deadline:
             raise ComputationLimitError(
                 f"the screen ran past its time limit of {setup.time_limit_s:g} s after {len(rows)} drug sets"
             )
-        attractors = _analyse(setup, base, combo, cache)
+        attractors = attractors_of(at)
         score = inhibition_score(attractors, setup.weights)
         scores[combo] = inhibition_score(attractors, setup.synergy_weights)
         fraction = off_fraction(attractors, setup.proliferation) if setup.proliferation else None

@@ -172,7 +172,7 @@ def build_option(
         regimen_id=rec.regimen_id,
         name=regimen.name,
         drugs=list(regimen.drugs),
-        evidence=_evidence(rec, level_for),
+        evidence=runtime.memo(("evidence", kb.sha256, rec.id), lambda: _evidence(rec, level_for)),
         approval=_approval_status(approval, patient.region),
         outcomes=outcomes,
         why=why,
