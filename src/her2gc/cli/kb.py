@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ def kb_check() -> None:
     problems = [f"dangling: {p}" for p in dangling_references(kb)] + [
         f"eligibility: {p}" for p in eligibility_problems(kb)
     ]
+    problems += _clinical_map_problems(kb.sources)
     for kind, count in sorted(kb.counts.items()):
         typer.echo(f"{kind:18} {count}")
     typer.echo(f"version            {kb.version}")
@@ -37,6 +39,17 @@ def kb_check() -> None:
             typer.echo(problem, err=True)
         raise typer.Exit(1)
     typer.echo("ok: knowledge base valid")
+
+
+def _clinical_map_problems(sources: Collection[str]) -> list[str]:
+    """The cohort runner's clinical map (``clinical_map.yaml``): its schema and its sources."""
+    from her2gc.kb.schema_cohort import load_clinical_map
+
+    try:
+        load_clinical_map(known_sources=sources)
+    except Her2gcError as exc:
+        return [f"clinical map: {exc.one_line()}"]
+    return []
 
 
 def _load_checked(data_dir: Path, loader):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from her2gc.case import Case
 from her2gc.render.common import approval_text, case_as_read, her2_line, key_result, shared_cautions
-from her2gc.report import Report
+from her2gc.report import Report, SafetyAction
 
 
 def _options_table(report: Report) -> Table:
@@ -95,18 +95,30 @@ def to_text(report: Report, case: Case | None = None, width: int = 110) -> str:
                 f"{prediction.get('reference_effect'):+g} in the reference"
             )
     for dose_action in report.safety:
-        dose = (
-            f", next dose {dose_action.next_dose_mg_per_kg:g} mg/kg"
-            if dose_action.next_dose_mg_per_kg is not None
-            else ""
-        )
         console.print(
             f"Safety: {dose_action.drug} {dose_action.event} grade {dose_action.grade}: "
-            f"{dose_action.action.upper()}{dose}{_unconfirmed(dose_action.confirmed)} ({dose_action.rule})"
+            f"{_dose_words(dose_action)}{_unconfirmed(dose_action.confirmed)} ({dose_action.rule})"
         )
+        for step in dose_action.details:
+            console.print(f"  - {step}")
     for warning in report.warnings:
         console.print(f"Warning: {warning.message}")
     for note in report.notes:
         console.print(f"Note: {note.text}{_unconfirmed(note.confirmed)}")
     console.print("Decision support only: the treating team decides.")
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+
+def _dose_words(action: SafetyAction) -> str:
+    """What to do with the drug, and at what dose: the dose a reduction goes to, or the one
+    dosing resumes at after a hold."""
+    dose = action.next_dose_mg_per_kg
+    at = f" {dose:g} mg/kg" if dose is not None else ""
+    if action.action == "reduce":
+        return f"REDUCE to{at}" if dose is not None else "REDUCE one dose level"
+    if action.action == "resume_same_dose":
+        return f"RESUME at the same dose{',' + at if dose is not None else ''}"
+    if action.action in ("withhold", "interrupt") and dose is not None:
+        return f"{action.action.upper()}, then resume at{at}"
+    return action.action.upper()
+
