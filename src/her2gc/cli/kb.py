@@ -19,8 +19,7 @@ kb_app.add_typer(compare_app, name="compare")
 
 @kb_app.command("check")
 def kb_check() -> None:
-    """Validate the knowledge base: schemas, every cross-reference, and that every
-    recommendation's eligibility is no wider than its trials and approvals."""
+    """Validate the knowledge base: schemas, cross-references, eligibility against trials and approvals, the clinical map."""
     from her2gc.kb.checks import dangling_references, eligibility_problems
     from her2gc.kb.loader import load_kb_from
     from her2gc.kb.yamlio import DATA_DIR
