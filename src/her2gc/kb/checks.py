@@ -163,7 +163,7 @@ def eligibility_problems(kb: KnowledgeBase) -> list[str]:
                 problems.append(
                     f"recommendation {rec.id}: tiers {', '.join(wider)} beyond trial {trial_id} ({', '.join(trial.her2_population)})"
                 )
-            if not set(rec.lines) & set(trial.lines):
+            if not set(rec.lines) & set(trial.lines) and rec.lines_beyond_trials is None:
                 problems.append(
                     f"recommendation {rec.id}: lines {rec.lines} not studied by trial {trial_id} (lines {trial.lines})"
                 )

@@ -272,6 +272,11 @@ class Recommendation(Sourced):
     )
     category: Literal["preferred", "standard", "alternative", "investigational"]
     category_basis: str | None = None
+    lines_beyond_trials: str | None = Field(
+        default=None,
+        description="why the rule's lines go beyond those its trials studied (e.g. the approvals name no line); "
+        "`kb check` requires it for such a rule",
+    )
     escat: Escat
     evidence_setting: EvidenceSetting
     trials: list[str] = Field(default_factory=list)
