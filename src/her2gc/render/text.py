@@ -121,4 +121,3 @@ def _dose_words(action: SafetyAction) -> str:
     if action.action in ("withhold", "interrupt") and dose is not None:
         return f"{action.action.upper()}, then resume at{at}"
     return action.action.upper()
-
