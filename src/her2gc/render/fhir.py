@@ -108,7 +108,9 @@ def _rests_on(
     labels = {
         label for mechanism in report.resistance.mechanisms if mechanism.id in named for label in mechanism.alterations
     }
-    rests += [ref for ref, label in zip(resources.alterations, resources.alteration_labels, strict=True) if label in labels]
+    rests += [
+        ref for ref, label in zip(resources.alterations, resources.alteration_labels, strict=True) if label in labels
+    ]
     return rests
 
 

@@ -28,7 +28,7 @@ from her2gc.service.deps import ServiceState, build_state
 from her2gc.service.evaluation import RequestProblem
 from her2gc.service.fhir_bridge import FhirBridge
 from her2gc.service.middleware import EdgeMiddleware
-from her2gc.service.routers import api, cds, health
+from her2gc.service.routers import api, cds, health, page
 from her2gc.service.settings import Settings, load_settings
 
 log = logging.getLogger("her2gc.service")
@@ -126,6 +126,7 @@ def create_app(
     _install_error_handlers(app)
     _install_openapi(app)
     app.include_router(health.router)
+    app.include_router(page.router)
     app.include_router(api.router)
     app.include_router(cds.router)
     if chosen.cors_origins:
