@@ -142,7 +142,9 @@ def test_a_fhir_bundle_uploaded_or_pasted(client):
     bundle = EXAMPLE.parents[1] / "tests" / "fhir" / "golden" / "her2_low.json"
     files = {"case": (bundle.name, bundle.read_bytes(), "application/fhir+json")}
     unplaced = client.post("/report", files=files)  # a Bundle names no region: the page asks for one
-    assert unplaced.status_code == 422 and _problem_line(unplaced.text).startswith("her2_low.json: case.region: required")
+    assert unplaced.status_code == 422 and _problem_line(unplaced.text).startswith(
+        "her2_low.json: case.region: required"
+    )
     uploaded = client.post("/report", files=files, data={"region": "CN"})
     assert uploaded.status_code == 200 and "MRN-1003" in uploaded.text and "region CN" in uploaded.text
     pasted = client.post("/report", files=[NO_FILE], data={"case": bundle.read_text(), "region": "US"})
