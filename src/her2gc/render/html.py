@@ -64,14 +64,24 @@ def report_figures(report: Report, case: Case, kb: KnowledgeBase | None) -> list
     return figures
 
 
+def css_string(text: object) -> str:
+    """A quoted CSS string of any text: what is not a plain character is a CSS escape, so that no
+    value can end the string or the ``<style>`` element it stands in."""
+    plain = " -_.,:/()"
+    body = "".join(c if (c.isalnum() and c.isascii()) or c in plain else f"\\{ord(c):x} " for c in str(text))
+    return f'"{body}"'
+
+
 def template_environment() -> jinja2.Environment:
     """The report's templates (package data of ``her2gc.render``), escaped, strict about names."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("her2gc.render", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters["css_string"] = css_string
+    return environment
 
 
 def report_template(runtime: Runtime | None = None) -> jinja2.Template:

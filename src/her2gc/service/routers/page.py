@@ -48,6 +48,11 @@ TEMPLATES_KEY = ("her2gc.service.routers.page", "templates")
 PASTED = "pasted text"
 REGION_NAMES = {"US": "United States", "EU": "European Union", "CN": "China", "JP": "Japan"}
 Control = Literal["file", "text", "region"]
+ADVICE: dict[Control | None, str] = {
+    "file": "Correct the file and choose it again (a browser does not keep a chosen file).",
+    "text": "Correct the text below and submit it again.",
+    "region": "Choose the region below, or set it in the case.",
+}
 
 
 @dataclass(frozen=True)
@@ -191,7 +196,7 @@ def shown_problem(rejected: RequestProblem, form: CaseForm | None = None) -> Pag
         chosen = "region"
     elif form is not None and rejected.status in (415, 422):
         chosen = form.control
-    return PageProblem(line, chosen, lines[1:])
+    return PageProblem(line, chosen, lines[1:], ADVICE.get(chosen, PageProblem.advice))
 
 
 def _wants_json(request: Request) -> bool:
