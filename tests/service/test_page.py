@@ -57,7 +57,7 @@ def test_the_page_is_a_labelled_form_posting_the_contracts_fields(client):
     assert "script-src" not in page.headers["content-security-policy"]
 
 
-def test_an_upload_gives_the_command_lines_report_under_the_pages_header(client, kb):
+def test_an_upload_gives_the_command_lines_report_under_the_pages_header(client, kb, tmp_path):
     raw = EXAMPLE.read_bytes()
     answer = client.post("/report", files={"case": (EXAMPLE.name, raw, "application/yaml")}, data={"region": ""})
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
@@ -68,6 +68,10 @@ def test_an_upload_gives_the_command_lines_report_under_the_pages_header(client,
     header = re.search(r'<header class="site">.*?</header>\n', answer.text, re.S)
     assert header and 'href="/"' in header.group(0) and "New case" in header.group(0)
     assert answer.text.replace(header.group(0), "") == bare  # the same report, the header added
+    from her2gc.cli import main
+
+    assert main(["evaluate", str(EXAMPLE), "--format", "html", "--output", str(tmp_path / "cli.html")]) == 0
+    assert (tmp_path / "cli.html").read_text(encoding="utf-8") == bare  # her2gc evaluate --format html
     rows = _audit_rows(client)
     assert rows[-1]["endpoint"] == "/report" and rows[-1]["input_sha256"] == hashlib.sha256(raw).hexdigest()
     assert answer.headers["x-her2gc-audit"] == str(rows[-1]["seq"])
