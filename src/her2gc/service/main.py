@@ -149,9 +149,11 @@ WARM_UP_CASE = {
 
 
 def _warm_up(state: ServiceState) -> None:
-    """One evaluation at start-up, so the first patient does not pay for the engine's first-use setup."""
+    """One evaluation at start-up, so the first patient does not pay for the engine's first-use setup
+    (nor for compiling the page's and the report's templates)."""
     from her2gc.case import Case
     from her2gc.engine import EvaluationOptions, evaluate
+    from her2gc.render.html import report_template
     from her2gc.service.evaluation import report_json
 
     report_json(
@@ -159,6 +161,8 @@ def _warm_up(state: ServiceState) -> None:
             Case.model_validate(WARM_UP_CASE), state.kb, EvaluationOptions(with_model=False), runtime=state.runtime
         )
     )
+    report_template(state.runtime)
+    page.page_template(state)
 
 
 def _warn_if_open(settings: Settings) -> None:
