@@ -1,8 +1,8 @@
-"""The HTTP API: /healthz, /v1/evaluate (formats, the 422 shape, tokens, limits), /report, report links."""
+"""The HTTP API: /healthz, /v1/evaluate (formats, the 422 shape, tokens, limits), report links
+(the page and its form: test_page.py)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -206,21 +206,6 @@ def test_internal_errors_reveal_nothing(client, monkeypatch):
     assert response.status_code == 500
     assert "secret" not in response.text and "RuntimeError" not in response.text
     assert response.json()["detail"][0]["msg"].startswith("internal error (reference ")
-
-
-def test_report_form_answers_html_for_a_file_or_pasted_text(client):
-    import yaml
-
-    text = yaml.safe_dump(example_case(patient_id="FORM-1"))
-    as_file = client.post(
-        "/report", files={"case": ("case.yaml", text.encode(), "application/yaml")}, data={"region": "EU"}
-    )
-    assert as_file.status_code == 200 and as_file.headers["content-type"].startswith("text/html")
-    assert "FORM-1" in as_file.text
-    pasted = client.post("/report", data={"case": json.dumps(example_case(patient_id="FORM-2"))})
-    assert pasted.status_code == 200 and "FORM-2" in pasted.text
-    missing = client.post("/report", data={"region": "EU"})
-    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "case"]
 
 
 def test_report_link_opens_and_a_forged_one_does_not(client):

@@ -7,10 +7,14 @@ the JSON path does not import rich or Jinja2.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from her2gc.case import Case
 from her2gc.kb.base import KnowledgeBase
 from her2gc.report import Report
+
+if TYPE_CHECKING:
+    from her2gc.runtime import Runtime
 
 FORMATS = ("text", "json", "html")
 
@@ -26,10 +30,18 @@ def to_text(report: Report, case: Case | None = None) -> str:
     return render_text(report, case)
 
 
-def to_html(report: Report, case: Case | None = None, kb: KnowledgeBase | None = None) -> str:
+def to_html(
+    report: Report,
+    case: Case | None = None,
+    kb: KnowledgeBase | None = None,
+    *,
+    runtime: Runtime | None = None,
+    new_case_link: str | None = None,
+) -> str:
+    """See :func:`her2gc.render.html.to_html` (a runtime keeps the compiled template and the pictures)."""
     from her2gc.render.html import to_html as render_html
 
-    return render_html(report, case, kb)
+    return render_html(report, case, kb, runtime=runtime, new_case_link=new_case_link)
 
 
 def render(report: Report, output_format: str, case: Case | None = None, kb: KnowledgeBase | None = None) -> str:

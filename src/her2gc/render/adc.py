@@ -13,14 +13,20 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from her2gc.kb.base import KnowledgeBase
 from her2gc.kb.schema import Drug
 from her2gc.report import Report
 from her2gc.terms import REGIONS
 
+if TYPE_CHECKING:
+    import jinja2
+
+    from her2gc.runtime import Runtime
+
 NOT_GIVEN = "not given in the sources"
+TEMPLATE_KEY = ("her2gc.render.adc", "adc_table.html.j2")
 STATUS_WORDS = {
     "approved": "approved",
     "conditional": "conditional approval",
@@ -238,14 +244,20 @@ def adc_text(kb: KnowledgeBase, rows: Sequence[AdcRow], width: int = 110) -> str
     return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
 
 
-def _render(kb: KnowledgeBase, rows: Sequence[AdcRow], standalone: bool) -> str:
+def _template() -> jinja2.Template:
     import jinja2
 
     text = (resources.files("her2gc.render") / "templates" / "adc_table.html.j2").read_text(encoding="utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return environment.from_string(text)
+
+
+def _render(kb: KnowledgeBase, rows: Sequence[AdcRow], standalone: bool, runtime: Runtime | None = None) -> str:
+    """The table's template is compiled once per runtime (afresh without one)."""
+    template = _template() if runtime is None else runtime.singleton(TEMPLATE_KEY, _template)
     citations = _cited(kb, rows)
     numbers = {sid: number + 1 for number, (sid, _) in enumerate(citations)}
-    return environment.from_string(text).render(
+    return template.render(
         rows=rows,
         regions=REGIONS,
         citations=[citation for _, citation in citations],
@@ -257,9 +269,9 @@ def _render(kb: KnowledgeBase, rows: Sequence[AdcRow], standalone: bool) -> str:
     )
 
 
-def adc_table_html(kb: KnowledgeBase, drug_ids: Sequence[str]) -> str:
+def adc_table_html(kb: KnowledgeBase, drug_ids: Sequence[str], runtime: Runtime | None = None) -> str:
     """The comparison table of these ADCs, as an HTML fragment for the report."""
-    return _render(kb, adc_rows(kb, drug_ids), standalone=False)
+    return _render(kb, adc_rows(kb, drug_ids), standalone=False, runtime=runtime)
 
 
 def adc_page_html(kb: KnowledgeBase) -> str:
@@ -273,9 +285,9 @@ def offered_adc_ids(drug_lists: Sequence[Sequence[str]], kb: KnowledgeBase) -> l
     return list(dict.fromkeys(found))
 
 
-def report_adc_table(report: Report, kb: KnowledgeBase | None) -> str:
+def report_adc_table(report: Report, kb: KnowledgeBase | None, runtime: Runtime | None = None) -> str:
     """The comparison table for the report when it offers two or more distinct ADCs, else ``""``."""
     if kb is None:
         return ""
     ids = offered_adc_ids([option.drugs for option in report.recommendations], kb)
-    return adc_table_html(kb, ids) if len(ids) >= 2 else ""
+    return adc_table_html(kb, ids, runtime) if len(ids) >= 2 else ""

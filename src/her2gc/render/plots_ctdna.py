@@ -48,6 +48,7 @@ from her2gc.render.plots_svg import (
     finish_svg,
     render_figure,
     slug,
+    text_colour,
 )
 from her2gc.report import Report
 
@@ -105,7 +106,7 @@ def _plot_series(ax: Axes, points: Sequence[PlasmaPoint], gid: str, index: int, 
             ha="center",
             va="bottom",
             fontsize=SMALL_FONT_PT,
-            color=colour,
+            color=text_colour(colour),
             bbox=LABEL_BOX,
             zorder=6,
         )

@@ -49,6 +49,29 @@ THERAPY_TINTS = ("#DCE9F5", "#F3E3CC")
 CURRENT_TINT = "#E3F1EA"
 HATCH_COLOUR = "#A9C4B5"  # light: the hatching says "start inferred" without hiding marks
 
+# Text stays readable where a mark's colour is too light for it (WCAG AA: 4.5:1 on white).
+TEXT_CONTRAST = 4.5
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_colour(colour: str) -> str:
+    """``colour`` for a label in that colour: itself when it reads on white at AA contrast, else
+    the same hue darkened until it does (the Okabe-Ito green and vermillion are marks' colours,
+    3.4:1 and 3.9:1 as text)."""
+    factor = 1.0
+    shade = colour.lower()
+    while 1.05 / (_luminance(shade) + 0.05) < TEXT_CONTRAST and factor > 0:
+        factor = round(factor - 0.02, 2)
+        shade = "#" + "".join(f"{round(int(colour[i : i + 2], 16) * factor):02x}" for i in (1, 3, 5))
+    return shade
+
+
 BASE_FONT_PT = 10.5
 SMALL_FONT_PT = 9.0  # the smallest text: still 7.5 pt when a 9-inch figure is printed on A4
 # Both time plots share one geometry, so that their date axes line up when a report

@@ -52,6 +52,7 @@ from her2gc.render.plots_svg import (
     THERAPY_TINTS,
     finish_svg,
     render_figure,
+    text_colour,
 )
 from her2gc.report import Report
 
@@ -213,7 +214,7 @@ def _therapy_row(ax: Axes, periods: TherapyPeriods, right: dt.date, top: float) 
                 ha="center",
                 va="bottom",
                 fontsize=SMALL_FONT_PT,
-                color=PROGRESSION_COLOUR,
+                color=text_colour(PROGRESSION_COLOUR),
             )
             keep_inside(text, ax)
     return _THERAPY_ROW_IN

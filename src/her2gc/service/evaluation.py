@@ -233,9 +233,12 @@ def report_json(report: Report) -> bytes:
     return to_json(report).encode() if spelled_differently(fast) else fast
 
 
-def render_report(report: Report, case: Case, media_type: str, fhir: FhirBridge, kb: KnowledgeBase) -> bytes:
+def render_report(
+    report: Report, case: Case, media_type: str, fhir: FhirBridge, kb: KnowledgeBase, runtime: Runtime | None = None
+) -> bytes:
+    """The answer's bytes; the HTML report's template and pictures are kept in the worker's runtime."""
     if media_type == HTML:
-        return to_html(report, case, kb).encode()
+        return to_html(report, case, kb, runtime=runtime).encode()
     if media_type == FHIR_JSON:
         try:
             return fhir.to_fhir(report, case).encode()

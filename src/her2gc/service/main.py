@@ -28,7 +28,7 @@ from her2gc.service.deps import ServiceState, build_state
 from her2gc.service.evaluation import RequestProblem
 from her2gc.service.fhir_bridge import FhirBridge
 from her2gc.service.middleware import EdgeMiddleware
-from her2gc.service.routers import api, cds, health
+from her2gc.service.routers import api, cds, health, page
 from her2gc.service.settings import Settings, load_settings
 
 log = logging.getLogger("her2gc.service")
@@ -126,6 +126,7 @@ def create_app(
     _install_error_handlers(app)
     _install_openapi(app)
     app.include_router(health.router)
+    app.include_router(page.router)
     app.include_router(api.router)
     app.include_router(cds.router)
     if chosen.cors_origins:
@@ -148,9 +149,11 @@ WARM_UP_CASE = {
 
 
 def _warm_up(state: ServiceState) -> None:
-    """One evaluation at start-up, so the first patient does not pay for the engine's first-use setup."""
+    """One evaluation at start-up, so the first patient does not pay for the engine's first-use setup
+    (nor for compiling the page's and the report's templates)."""
     from her2gc.case import Case
     from her2gc.engine import EvaluationOptions, evaluate
+    from her2gc.render.html import report_template
     from her2gc.service.evaluation import report_json
 
     report_json(
@@ -158,6 +161,8 @@ def _warm_up(state: ServiceState) -> None:
             Case.model_validate(WARM_UP_CASE), state.kb, EvaluationOptions(with_model=False), runtime=state.runtime
         )
     )
+    report_template(state.runtime)
+    page.page_template(state)
 
 
 def _warn_if_open(settings: Settings) -> None:

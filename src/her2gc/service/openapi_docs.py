@@ -119,10 +119,22 @@ def report_form_request() -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form}}}}
 
 
-def report_form_responses() -> dict[int | str, dict[str, Any]]:
+def _page_or_error(description: str) -> dict[str, Any]:
+    """The page again with the problem on it, or the error shape for a client that accepts JSON."""
     return {
-        415: _error("FHIR input while the FHIR reader is not installed"),
-        **{k: v for k, v in COMMON_ERRORS.items() if k != 401},
+        "description": f"{description}: the page again, the problem on it (the error shape with Accept: application/json)",
+        "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": ERROR}},
+    }
+
+
+def report_form_responses() -> dict[int | str, dict[str, Any]]:
+    errors = {k: v for k, v in COMMON_ERRORS.items() if k != 401}
+    return {
+        200: {"description": "the HTML report under the page's header", "content": {"text/html": {}}},
+        **errors,
+        415: _page_or_error("FHIR input while the FHIR reader is not installed"),
+        422: _page_or_error("bad input, worded as the command line words it"),
+        503: _page_or_error("the audit trail cannot be written"),
     }
 
 

@@ -7,6 +7,7 @@ request fails (503) rather than answer without a record.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,13 +52,20 @@ def evaluate_and_record(
     patient_id: str | None = None,
     details: dict[str, Any] | None = None,
     mapping_warnings: list[Warning] | None = None,
+    render: Callable[[Report], bytes] | None = None,
 ) -> Recorded:
-    """Evaluate, render, and append the audit row (in a worker thread: all of it blocks)."""
+    """Evaluate, render, and append the audit row (in a worker thread: all of it blocks).
+
+    ``render`` writes the answer instead of the plain rendering of ``media_type`` (the page
+    shows the HTML report under its own header)."""
     report = run_evaluation(case, state.kb, options, state.runtime, mapping_warnings)
     canonical = report_json(report)
-    body = (
-        canonical if media_type == "application/json" else render_report(report, case, media_type, state.fhir, state.kb)
-    )
+    if media_type == "application/json":
+        body = canonical
+    elif render is not None:
+        body = render(report)
+    else:
+        body = render_report(report, case, media_type, state.fhir, state.kb, state.runtime)
     hashed = state.patient_hash(patient_id or case.patient_id)
     entry = AuditEntry(
         kind="evaluation",

@@ -1,4 +1,4 @@
-"""``POST /v1/evaluate``, the report form's ``POST /report``, and report links ``GET /reports/{token}``."""
+"""``POST /v1/evaluate`` and report links ``GET /reports/{token}`` (the page and its form: routers/page.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from her2gc.engine import EvaluationOptions
 from her2gc.service import openapi_docs
@@ -26,7 +25,6 @@ from her2gc.service.recording import evaluate_and_record
 from her2gc.service.security import Client
 
 router = APIRouter()
-MAX_FORM_CASE_BYTES = 5 * 1024 * 1024
 
 
 def _evaluate_body(
@@ -87,36 +85,6 @@ async def evaluate_case(
     request.state.patient_hash = recorded.patient_hash
     request.state.audit_seq = recorded.audit.seq
     return Response(recorded.body, media_type=media, headers={"X-Her2gc-Audit": str(recorded.audit.seq)})
-
-
-async def _form_case(request: Request) -> tuple[bytes, str | None]:
-    try:
-        form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_FORM_CASE_BYTES)
-    except Exception:
-        raise problem(422, ["body"], "body: not a multipart or urlencoded form") from None
-    value = form.get("case")
-    if value is None:
-        raise problem(422, ["body", "case"], "case: required form field missing (a file or pasted text)")
-    raw = await value.read() if isinstance(value, UploadFile) else value.encode()
-    region = form.get("region")
-    return raw, region if isinstance(region, str) else None
-
-
-@router.post(
-    "/report",
-    summary="The HTML report for a case posted by the clinician's page",
-    openapi_extra=openapi_docs.report_form_request(),
-    response_class=HTMLResponse,
-    responses=openapi_docs.report_form_responses(),
-)
-async def report_form(request: Request, state: StateDep, client: OpenClient) -> Response:
-    raw, region = await _form_case(request)
-    options = EvaluationOptions(region=parse_region(region))
-    # Pasted text may be YAML or JSON; YAML reads both.
-    recorded = await run_in_threadpool(_evaluate_body, state, raw, "application/yaml", options, HTML, "/report", client)
-    request.state.patient_hash = recorded.patient_hash
-    request.state.audit_seq = recorded.audit.seq
-    return HTMLResponse(recorded.body)
 
 
 EXPIRED_PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>her2gc: report link</title>
