@@ -15,10 +15,12 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from her2gc.cohort.evaluation import PartitionResult
 from her2gc.errors import InputError
+
+if TYPE_CHECKING:
+    from her2gc.cohort.evaluation import PartitionResult
 
 CHECKPOINT_DIR = ".partitions"
 TEMP_MARK = ".tmp-"
@@ -62,6 +64,36 @@ def remove_stale_temporaries(folder: Path) -> int:
     return removed
 
 
+def partition_folder(root: Path, index: int) -> Path:
+    return root / f"p{index:05d}"
+
+
+def store_partition(root: Path, result: PartitionResult, parent: int | None = None) -> None:
+    """Write one partition's files under ``root`` (the checkpoint folder), each flushed to
+    disk, then rename its folder into place. Called by the process that evaluated the
+    partition when it shares this file system (local workers), so its reports never
+    travel through a pipe; else by the parent. ``parent``: the run's process, when a
+    worker stores; a worker whose run was killed meanwhile renames nothing into place
+    (a new run may own the folder by then)."""
+    final = partition_folder(root, result.index)
+    temporary = final.with_name(f".{final.name}{TEMP_MARK}{os.getpid()}")
+    if temporary.exists():
+        shutil.rmtree(temporary)
+    temporary.mkdir()
+    files = {**result.files(), "stats.json": (json.dumps(result.stats, sort_keys=True) + "\n").encode()}
+    for name, data in files.items():
+        with open(temporary / name, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    if parent is not None and os.getppid() != parent:
+        shutil.rmtree(temporary, ignore_errors=True)
+        return
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(temporary, final)
+
+
 class Checkpoint:
     """Completed partitions of one run, under ``OUTDIR/.partitions``."""
 
@@ -70,7 +102,7 @@ class Checkpoint:
         self.manifest_path = self.root / "manifest.json"
 
     def partition_dir(self, index: int) -> Path:
-        return self.root / f"p{index:05d}"
+        return partition_folder(self.root, index)
 
     def start(self, manifest: dict[str, Any], resume: bool) -> set[int]:
         """Prepare the folder; the indices of partitions already done (resume only)."""
@@ -95,28 +127,10 @@ class Checkpoint:
         return set()
 
     def store(self, result: PartitionResult) -> None:
-        """Write one partition's files, then rename its folder into place."""
-        final = self.partition_dir(result.index)
-        temporary = final.with_name(f".{final.name}{TEMP_MARK}{os.getpid()}")
-        if temporary.exists():
-            shutil.rmtree(temporary)
-        temporary.mkdir()
-        files = {
-            "patients.parquet": result.patients,
-            "alterations.parquet": result.alterations,
-            "mechanisms.parquet": result.mechanisms,
-            "options.parquet": result.options,
-            "reports.jsonl": result.reports,
-            "stats.json": (json.dumps(result.stats, sort_keys=True) + "\n").encode(),
-        }
-        for name, data in files.items():
-            with open(temporary / name, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(temporary, final)
+        """Write one partition's files, then rename its folder into place (nothing to do
+        when the worker that evaluated it has stored it already)."""
+        if not result.stored:
+            store_partition(self.root, result)
 
     def stats(self, index: int) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.partition_dir(index) / "stats.json").read_text(encoding="utf-8"))

@@ -45,7 +45,24 @@ class PartitionResult:
     mechanisms: bytes
     options: bytes
     reports: bytes
+    patients_tsv: bytes = b""  # the rows as patients.tsv writes them (no header)
     stats: dict[str, Any] = field(default_factory=dict)
+    stored: bool = False  # the worker wrote the files into the checkpoint itself (the bytes are then empty)
+
+    def files(self) -> dict[str, bytes]:
+        """The partition's checkpoint files by name."""
+        return {
+            "patients.parquet": self.patients,
+            "patients.tsv": self.patients_tsv,
+            "alterations.parquet": self.alterations,
+            "mechanisms.parquet": self.mechanisms,
+            "options.parquet": self.options,
+            "reports.jsonl": self.reports,
+        }
+
+    def receipt(self) -> PartitionResult:
+        """What goes back to the caller once the files are stored: the counts only."""
+        return PartitionResult(self.index, b"", b"", b"", b"", b"", stats=self.stats, stored=True)
 
 
 def _with_source(message: str, source: str) -> str:
@@ -177,9 +194,12 @@ def _detail_rows(item: WorkItem, case: Case, report: Report, out: dict[str, list
         )
 
 
-def _parquet(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> bytes:
+def _table(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
     columns = list(zip(*rows, strict=False)) if rows else [() for _ in schema]
-    table = pa.table([pa.array(list(col), type=f.type) for col, f in zip(columns, schema, strict=False)], schema=schema)
+    return pa.table([pa.array(list(col), type=f.type) for col, f in zip(columns, schema, strict=False)], schema=schema)
+
+
+def _parquet(table: pa.Table) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue()
@@ -235,13 +255,16 @@ def evaluate_partition(
     for rows in details.values():
         rows.sort(key=lambda r: (order[r[1]], r[2]))
     evaluated = sum(1 for _, _, line in keyed if line is not None)
+    patients = _table([row for _, row, _ in keyed], schema)
     return PartitionResult(
         index=partition.index,
-        patients=_parquet([row for _, row, _ in keyed], schema),
-        alterations=_parquet(details["alterations"], tables.ALTERATIONS),
-        mechanisms=_parquet(details["mechanisms"], tables.MECHANISMS),
-        options=_parquet(details["options"], tables.OPTIONS),
+        patients=_parquet(patients),
+        alterations=_parquet(_table(details["alterations"], tables.ALTERATIONS)),
+        mechanisms=_parquet(_table(details["mechanisms"], tables.MECHANISMS)),
+        options=_parquet(_table(details["options"], tables.OPTIONS)),
         reports=reports,
+        # From the Arrow columns, so each cell is written as the merge of Parquet rows writes it.
+        patients_tsv=tables.tsv_rows(patients),
         stats={
             "read": len(partition.items),
             "evaluated": evaluated,

@@ -9,7 +9,9 @@ machine also share the screens through the user's cache folder (the one the comm
 uses), so a profile is screened about once per machine, and not again in a later run. The
 model screens run inside the worker (no solver processes), so any Dask worker, daemonic
 or not, can run them. At most two partitions per worker are in flight, so memory does
-not grow with the cohort.
+not grow with the cohort. Workers on this machine (local processes, ``--dask local:N``)
+write their partition's files into the checkpoint folder themselves and send back only
+its counts: the reports (tens of kB each) never travel through a pipe.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import Any, Protocol
 
+from her2gc.cohort.checkpoint import store_partition
 from her2gc.cohort.evaluation import PartitionResult, evaluate_partition
 from her2gc.cohort.items import ExtraColumn, Partition
 from her2gc.engine import EvaluationOptions
@@ -73,20 +76,27 @@ class InProcess:
 
 
 # What a forked local worker evaluates with: set by the pool's initializer, inherited at fork.
-_worker_state: tuple[KnowledgeBase, EvaluationOptions, tuple[ExtraColumn, ...], Runtime] | None = None
+_worker_state: tuple[KnowledgeBase, EvaluationOptions, tuple[ExtraColumn, ...], Runtime, Path, int] | None = None
 
 
 def _initialise(
-    kb: KnowledgeBase, options: EvaluationOptions, extra: tuple[ExtraColumn, ...], screens: Path | None
+    kb: KnowledgeBase,
+    options: EvaluationOptions,
+    extra: tuple[ExtraColumn, ...],
+    screens: Path | None,
+    checkpoint: Path,
+    parent: int,
 ) -> None:
     global _worker_state
-    _worker_state = (kb, options, extra, Runtime(disk_cache=screens))
+    _worker_state = (kb, options, extra, Runtime(disk_cache=screens), checkpoint, parent)
 
 
 def _evaluate_here(partition: Partition) -> PartitionResult:
     assert _worker_state is not None, "worker not initialised"
-    kb, options, extra, runtime = _worker_state
-    return evaluate_partition(partition, kb, options, extra, runtime)
+    kb, options, extra, runtime, checkpoint, parent = _worker_state
+    result = evaluate_partition(partition, kb, options, extra, runtime)
+    store_partition(checkpoint, result, parent)
+    return result.receipt()
 
 
 def _evaluate_on_dask(
@@ -95,8 +105,10 @@ def _evaluate_on_dask(
     options: EvaluationOptions,
     extra: tuple[ExtraColumn, ...],
     screens: Path | None,
+    checkpoint: Path | None,
 ) -> PartitionResult:
-    """A Dask task: the partition evaluated with the worker's own runtime, made at its first task."""
+    """A Dask task: the partition evaluated with the worker's own runtime, made at its first
+    task; stored by the worker when it shares this machine's checkpoint folder."""
     import distributed
 
     worker: Any = distributed.get_worker()
@@ -104,7 +116,11 @@ def _evaluate_on_dask(
     if runtime is None:
         runtime = Runtime(disk_cache=screens)
         worker.her2gc_runtime = runtime
-    return evaluate_partition(partition, kb, options, extra, runtime)
+    result = evaluate_partition(partition, kb, options, extra, runtime)
+    if checkpoint is None:
+        return result
+    store_partition(checkpoint, result)
+    return result.receipt()
 
 
 def _ready() -> int:
@@ -140,13 +156,17 @@ class LocalProcesses:
         options: EvaluationOptions,
         extra: Sequence[ExtraColumn],
         screens: Path | None,
+        checkpoint: Path,
     ) -> None:
         self.workers = workers
         self.description = f"embedded, {workers} processes"
         # Fork: each worker inherits the loaded knowledge base instead of loading or unpickling it.
         context = multiprocessing.get_context("fork")
         self.pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_initialise, initargs=(kb, options, tuple(extra), screens)
+            workers,
+            mp_context=context,
+            initializer=_initialise,
+            initargs=(kb, options, tuple(extra), screens, checkpoint, os.getpid()),
         )
         # Start every worker now, before this process starts any thread (the progress bar's).
         for future in [self.pool.submit(_ready) for _ in range(workers)]:
@@ -171,11 +191,20 @@ class DaskCluster:
     """A Dask cluster: ``local:N`` starts a LocalCluster of N worker processes on 127.0.0.1;
     any other value is a scheduler address (``tcp://HOST:PORT``)."""
 
-    def __init__(self, spec: str, kb: KnowledgeBase, options: EvaluationOptions, extra: Sequence[ExtraColumn]) -> None:
+    def __init__(
+        self,
+        spec: str,
+        kb: KnowledgeBase,
+        options: EvaluationOptions,
+        extra: Sequence[ExtraColumn],
+        checkpoint: Path,
+    ) -> None:
         local = spec.startswith("local:")
-        # Workers of a local cluster share this machine's cache folder; a remote worker's
-        # file system is its own, so it keeps its screens in memory only.
+        # Workers of a local cluster share this machine's cache and checkpoint folders; a
+        # remote worker's file system is its own, so it keeps its screens in memory only
+        # and sends its partition's files back.
         self.screens = screens_folder() if local else None
+        self.checkpoint = checkpoint if local else None
         try:
             import distributed
         except ImportError:
@@ -231,6 +260,7 @@ class DaskCluster:
                 self.options,
                 self.extra,
                 self.screens,
+                self.checkpoint,
                 pure=False,
                 key=f"her2gc-partition-{partition.index}",
             )
@@ -275,12 +305,14 @@ def make_executor(
     options: EvaluationOptions,
     extra: Sequence[ExtraColumn],
     partitions: int,
+    checkpoint: Path,
 ) -> Executor:
-    """The executor the command line asked for: Dask when ``dask`` is given, else local processes."""
+    """The executor the command line asked for: Dask when ``dask`` is given, else local
+    processes. ``checkpoint``: the folder where workers on this machine store partitions."""
     if dask:
-        return DaskCluster(dask, kb, options, extra)
+        return DaskCluster(dask, kb, options, extra, checkpoint)
     count = min(workers or available_cores(), max(1, partitions))
     screens = screens_folder()
     if count <= 1:
         return InProcess(kb, options, extra, screens)
-    return LocalProcesses(count, kb, options, extra, screens)
+    return LocalProcesses(count, kb, options, extra, screens, checkpoint)

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import itertools
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from her2gc.cohort.checkpoint import Checkpoint, temp_name
-from her2gc.cohort.tables import ALTERATIONS, MECHANISMS, OPTIONS
+from her2gc.cohort.tables import ALTERATIONS, MECHANISMS, OPTIONS, tsv_line
 
 BATCH_ROWS = 4096
 Key = tuple[bool, str, int]
@@ -86,57 +84,23 @@ def globally_ordered(checkpoint: Checkpoint, partitions: int) -> bool:
     return True
 
 
-def _tsv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
-    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
-
-
 def merge_patients(checkpoint: Checkpoint, outdir: Path, partitions: int, schema: pa.Schema) -> MergedOutputs:
     """Write patients.parquet, patients.tsv and reports.jsonl (temporary names) in patient-id order.
 
-    When the partitions are already in order (inputs cut in patient-id order), the report
-    files are copied whole, one after the other; otherwise the reports are merged line by line.
+    When the partitions are already in order (inputs cut in patient-id order), each file is
+    the partitions' parts one after the other, copied whole; otherwise the rows and reports
+    are merged line by line.
     """
     paths = [temp_name(outdir / name) for name in ("patients.parquet", "patients.tsv", "reports.jsonl")]
     concatenated = globally_ordered(checkpoint, partitions)
-    streams = [_partition_rows(checkpoint, i, not concatenated) for i in range(partitions)]
-    merged = itertools.chain(*streams) if concatenated else heapq.merge(*streams, key=lambda entry: entry[0])
-    tsv_hash = hashlib.sha256()
-    rows = reports_written = duplicates = 0
-    previous: str | None = None
+    merge = _concatenate if concatenated else _merge
     writer = pq.ParquetWriter(paths[0], schema, compression="zstd")
-    buffer: list[tuple[Any, ...]] = []
     try:
         with open(paths[1], "wb") as tsv, open(paths[2], "wb") as reports:
             header = ("\t".join(schema.names) + "\n").encode()
             tsv.write(header)
-            tsv_hash.update(header)
-            for key, row, line in merged:
-                rows += 1
-                if not key[0] and key[1] == previous:
-                    duplicates += 1
-                previous = None if key[0] else key[1]
-                text = ("\t".join(_tsv_cell(v) for v in row) + "\n").encode()
-                tsv.write(text)
-                tsv_hash.update(text)
-                if line is not None:
-                    reports.write(line)
-                    reports_written += 1
-                buffer.append(row)
-                if len(buffer) >= BATCH_ROWS:
-                    _write_batch(writer, buffer, schema)
-                    buffer = []
-            if buffer:
-                _write_batch(writer, buffer, schema)
-            if concatenated:
-                for index in range(partitions):
-                    with open(checkpoint.partition_dir(index) / "reports.jsonl", "rb") as part:
-                        reports_written += _copy(part, reports)
+            tsv_hash = hashlib.sha256(header)
+            rows, reports_written, duplicates = merge(checkpoint, partitions, schema, writer, tsv, tsv_hash, reports)
             _sync(tsv)
             _sync(reports)
     finally:
@@ -146,8 +110,83 @@ def merge_patients(checkpoint: Checkpoint, outdir: Path, partitions: int, schema
     )
 
 
+def _merge(
+    checkpoint: Checkpoint,
+    partitions: int,
+    schema: pa.Schema,
+    writer: pq.ParquetWriter,
+    tsv: IO[bytes],
+    tsv_hash: Any,
+    reports: IO[bytes],
+) -> tuple[int, int, int]:
+    """The k-way merge of the partitions' rows and reports; (rows, reports, duplicate ids)."""
+    streams = [_partition_rows(checkpoint, i, True) for i in range(partitions)]
+    rows = reports_written = duplicates = 0
+    previous: str | None = None
+    buffer: list[tuple[Any, ...]] = []
+    for key, row, line in heapq.merge(*streams, key=lambda entry: entry[0]):
+        rows += 1
+        if not key[0] and key[1] == previous:
+            duplicates += 1
+        previous = None if key[0] else key[1]
+        text = tsv_line(row)
+        tsv.write(text)
+        tsv_hash.update(text)
+        if line is not None:
+            reports.write(line)
+            reports_written += 1
+        buffer.append(row)
+        if len(buffer) >= BATCH_ROWS:
+            _write_batch(writer, buffer, schema)
+            buffer = []
+    if buffer:
+        _write_batch(writer, buffer, schema)
+    return rows, reports_written, duplicates
+
+
+def _concatenate(
+    checkpoint: Checkpoint,
+    partitions: int,
+    schema: pa.Schema,
+    writer: pq.ParquetWriter,
+    tsv: IO[bytes],
+    tsv_hash: Any,
+    reports: IO[bytes],
+) -> tuple[int, int, int]:
+    """The partitions' parts one after the other (they are in order already): the same
+    bytes as the merge, with Parquet row groups of :data:`BATCH_ROWS` rows as it writes them."""
+    rows = reports_written = duplicates = 0
+    previous: str | None = None
+    pending: list[pa.Table] = []
+    waiting = 0
+    for index in range(partitions):
+        folder = checkpoint.partition_dir(index)
+        table = pa.Table.from_arrays(pq.read_table(folder / "patients.parquet").columns, schema=schema)
+        ids = table.column("patient_id").to_pylist()
+        for patient in ids:
+            if patient is not None and patient == previous:
+                duplicates += 1
+            previous = patient
+        rows += table.num_rows
+        part = (folder / "patients.tsv").read_bytes()
+        tsv.write(part)
+        tsv_hash.update(part)
+        with open(folder / "reports.jsonl", "rb") as source:
+            reports_written += _copy(source, reports)
+        pending.append(table)
+        waiting += table.num_rows
+        while waiting >= BATCH_ROWS:
+            batch = pa.concat_tables(pending)
+            writer.write_table(batch.slice(0, BATCH_ROWS).combine_chunks())
+            rest = batch.slice(BATCH_ROWS)
+            pending, waiting = [rest], rest.num_rows
+    if waiting:
+        writer.write_table(pa.concat_tables(pending).combine_chunks())
+    return rows, reports_written, duplicates
+
+
 def _copy(source: IO[bytes], target: IO[bytes]) -> int:
-    """Copy a whole report file; the number of lines it holds."""
+    """Copy a whole report file; the number of lines it holds (counted in the copied bytes)."""
     lines = 0
     while chunk := source.read(1 << 22):
         target.write(chunk)

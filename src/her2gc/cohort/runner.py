@@ -249,7 +249,7 @@ def _evaluate(
     """Evaluate the partitions not done yet, checkpointing each; what ran them."""
     evaluation = EvaluationOptions(region=options.region.upper() if options.region else None, with_model=options.model)
     executor = make_executor(
-        options.dask, options.workers, kb, evaluation, source.extra_columns, partitions - len(done)
+        options.dask, options.workers, kb, evaluation, source.extra_columns, partitions - len(done), checkpoint.root
     )
     try:
         already = sum(checkpoint.stats(i)["read"] for i in done)

@@ -12,7 +12,9 @@ Lists inside a cell are ``;``-joined, as in ``her2gc annotate``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pyarrow as pa
 
@@ -106,3 +108,24 @@ _TYPES = {"string": pa.string(), "float64": pa.float64(), "int64": pa.int64(), "
 
 def patients_schema(extra_columns: Sequence[ExtraColumn]) -> pa.Schema:
     return pa.schema([*PATIENT_FIELDS, *((c.name, _TYPES[c.type]) for c in extra_columns)])
+
+
+def tsv_cell(value: Any) -> str:
+    """A patients.tsv cell: empty for null, ``true``/``false``, floats as ``repr``, no tabs or newlines."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def tsv_line(row: Iterable[Any]) -> bytes:
+    return ("\t".join(tsv_cell(v) for v in row) + "\n").encode()
+
+
+def tsv_rows(table: pa.Table) -> bytes:
+    """The rows of ``table`` as patients.tsv lines (no header)."""
+    columns = [column.to_pylist() for column in table.columns]
+    return b"".join(tsv_line(row) for row in zip(*columns, strict=False))
