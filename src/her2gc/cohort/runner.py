@@ -29,6 +29,7 @@ from her2gc.cohort.items import partition_size
 from her2gc.cohort.outputs import build_duckdb, merge_patients
 from her2gc.cohort.progress import CohortProgress
 from her2gc.cohort.sources import CaseFolderInput, CohortInput, JsonLinesInput, describe_kind
+from her2gc.cohort.summary_process import SummaryProcess
 from her2gc.cohort.tables import patients_schema
 from her2gc.engine import EvaluationOptions
 from her2gc.errors import InputError
@@ -159,6 +160,31 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
         return RunResult(options.outdir, recorded.get("counts", {}), already_complete=True)
     _announce(source, echo)
     checkpoint, done = _start_checkpoint(options, manifest, partitions, echo)
+    # Forked now, before the workers and any thread: it loads the summary's libraries meanwhile.
+    summary = SummaryProcess() if options.summary else None
+    try:
+        return _finish(
+            options, kb, source, checkpoint, done, size, partitions, manifest, started, read_seconds, summary, echo
+        )
+    finally:
+        if summary is not None:
+            summary.close()
+
+
+def _finish(
+    options: RunOptions,
+    kb: KnowledgeBase,
+    source: CohortInput,
+    checkpoint: Checkpoint,
+    done: set[int],
+    size: int,
+    partitions: int,
+    manifest: dict[str, Any],
+    started: float,
+    read_seconds: float,
+    summary: SummaryProcess | None,
+    echo: Echo,
+) -> RunResult:
     clinical_path = _store_clinical(source, checkpoint)
     evaluate_started = time.perf_counter()
     execution = _evaluate(options, kb, source, checkpoint, done, size, partitions)
@@ -179,11 +205,9 @@ def _run(options: RunOptions, kb: KnowledgeBase, source: CohortInput, started: f
         "write_outputs": time.perf_counter() - write_started,
     }
     run = _run_record(options, kb, source, written, execution, seconds, manifest)
-    if options.summary:
-        from her2gc.cohort.summary import write_summary
-
+    if summary is not None:
         summary_started = time.perf_counter()
-        write_summary(options.outdir, options.outdir / "summary.html", run=run)
+        summary.write(options.outdir, options.outdir / "summary.html", run)
         run["seconds"]["summary"] = round(time.perf_counter() - summary_started, 3)
     run["seconds"]["total"] = round(time.perf_counter() - started, 3)
     run["memory"] = _peak_memory()

@@ -14,21 +14,19 @@ from __future__ import annotations
 import html
 import json
 import math
-import multiprocessing
 from collections import Counter
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from her2gc.cohort import plots
 from her2gc.cohort.checkpoint import write_atomic
 from her2gc.cohort.executors import available_cores
+from her2gc.cohort.figures import Figures
 from her2gc.cohort.survival import Comparison, compare
 from her2gc.errors import InputError
 
 ONCOPRINT_ROWS = 15
-PARALLEL_FIGURES = 4  # figures per extra process
 COALTERATION_ROWS = 20
 HER2_ORDER = ("positive", "equivocal", "negative", "unknown")
 TIER_ORDER = ("high", "medium", "low", "none", "unknown")
@@ -82,18 +80,18 @@ def _ordered(counts: dict[str, int], order: Sequence[str]) -> dict[str, int]:
     return {k: counts[k] for k in [*order, *sorted(set(counts) - set(order))] if k in counts}
 
 
-def _her2_section(con: Any) -> str:
+def _her2_section(con: Any, figures: Figures) -> str:
     binary = dict(_rows(con, "SELECT her2_binary, count(*) FROM patients WHERE error IS NULL GROUP BY 1"))
     tiers = dict(_rows(con, "SELECT csco_tier, count(*) FROM patients WHERE error IS NULL GROUP BY 1"))
     if not binary:
         return "<h2>HER2</h2><p class=note>No patient was evaluated.</p>"
     colours = {"positive": "#c2404a", "equivocal": "#d9822b", "negative": "#1f6fb2", "unknown": "#999999"}
-    left = plots.bars(_ordered(binary, HER2_ORDER), "HER2 status (binary)", colours=colours)
-    right = plots.bars(_ordered(tiers, TIER_ORDER), "CSCO 2025 HER2 tier")
+    left = figures.draw(plots.bars, _ordered(binary, HER2_ORDER), "HER2 status (binary)", colours=colours)
+    right = figures.draw(plots.bars, _ordered(tiers, TIER_ORDER), "CSCO 2025 HER2 tier")
     return f"<h2>HER2</h2><div class=grid><div>{left}</div><div>{right}</div></div>"
 
 
-def _options_section(con: Any) -> str:
+def _options_section(con: Any, figures: Figures) -> str:
     decided = dict(_rows(con, "SELECT decision_line, count(*) FROM patients WHERE error IS NULL GROUP BY 1"))
     offered = _rows(
         con, "SELECT decision_line, regimen_id, count(DISTINCT seq) FROM options WHERE offered GROUP BY 1, 2"
@@ -104,7 +102,9 @@ def _options_section(con: Any) -> str:
     for line, regimen, count in sorted(offered, key=lambda r: (r[0], -r[2], r[1])):
         if len(shares.setdefault(line, {})) < 12:
             shares[line][regimen] = count / decided[line]
-    figure = plots.options_by_line(shares, "Regimens offered (any rank), the most frequent twelve per line")
+    figure = figures.draw(
+        plots.options_by_line, shares, "Regimens offered (any rank), the most frequent twelve per line"
+    )
     top = _rows(
         con,
         "SELECT decision_line, top_regimen_id, count(*) n FROM patients WHERE error IS NULL GROUP BY 1, 2 ORDER BY 1, n DESC, 2",
@@ -121,7 +121,7 @@ def amplified(table: str = "") -> str:
     return f"{p}error IS NULL AND ({p}erbb2_ngs_amplified OR {p}ish = 'amplified')"
 
 
-def _oncoprint_section(con: Any) -> str:
+def _oncoprint_section(con: Any, figures: Figures) -> str:
     tumours = _rows(con, f"SELECT seq FROM patients WHERE {amplified()}")
     title = "<h2>Resistance mechanisms among ERBB2-amplified tumours</h2>"
     if not tumours:
@@ -143,7 +143,8 @@ def _oncoprint_section(con: Any) -> str:
         by_patient[seq].add(mechanism)
     patterns = Counter(tuple(m in found_here for m in top) for found_here in by_patient.values())
     ordered = sorted(patterns.items(), key=lambda kv: (tuple(not p for p in kv[0]), -kv[1]))
-    figure = plots.oncoprint(
+    figure = figures.draw(
+        plots.oncoprint,
         top,
         classes,
         ordered,
@@ -232,7 +233,7 @@ def _coalteration_section(con: Any) -> str:
     )
 
 
-def _ctdna_section(con: Any) -> str:
+def _ctdna_section(con: Any, figures: Figures) -> str:
     patterns = dict(_rows(con, "SELECT ctdna_pattern, count(*) FROM patients WHERE error IS NULL GROUP BY 1"))
     informative = {k: v for k, v in patterns.items() if k != "insufficient_data"}
     title = "<h2>ctDNA patterns</h2>"
@@ -240,7 +241,7 @@ def _ctdna_section(con: Any) -> str:
     if not informative:
         return title + note
     order = ("rising", "stable", "falling", "emergent_alterations")
-    return title + plots.bars(_ordered(informative, order), "ERBB2 ctDNA pattern") + note
+    return title + figures.draw(plots.bars, _ordered(informative, order), "ERBB2 ctDNA pattern") + note
 
 
 def endpoints_of(columns: Sequence[str]) -> list[str]:
@@ -253,6 +254,11 @@ def endpoints_of(columns: Sequence[str]) -> list[str]:
 
 def comparisons(con: Any, labels: dict[str, str]) -> list[Comparison]:
     """Every end point by every split with enough patients, in a fixed order."""
+    return list(each_comparison(con, labels))
+
+
+def each_comparison(con: Any, labels: dict[str, str]) -> Iterator[Comparison]:
+    """:func:`comparisons`, one at a time (so that each can be drawn while the next is estimated)."""
     columns = [
         r[0]
         for r in _rows(
@@ -260,7 +266,6 @@ def comparisons(con: Any, labels: dict[str, str]) -> list[Comparison]:
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'patients' ORDER BY ordinal_position",
         )
     ]
-    found: list[Comparison] = []
     mechanisms = _rows(con, "SELECT seq, mechanism_id FROM mechanisms")
     by_seq: dict[int, set[str]] = {}
     for seq, mechanism in mechanisms:
@@ -295,8 +300,7 @@ def comparisons(con: Any, labels: dict[str, str]) -> list[Comparison]:
         for split, groups, order in splits:
             result = compare(endpoint, label, split, months, events, groups, order)
             if result is not None:
-                found.append(result)
-    return found
+                yield result
 
 
 def _ihc_group(score: str | None, ish: str | None) -> str | None:
@@ -305,9 +309,9 @@ def _ihc_group(score: str | None, ish: str | None) -> str | None:
     return "IHC 2+ / ISH-amplified" if score == "2+" and ish == "amplified" else None
 
 
-def _survival_section(con: Any, labels: dict[str, str]) -> str:
+def _survival_section(con: Any, labels: dict[str, str], figures: Figures) -> str:
     title = "<h2>Survival and time on therapy</h2>"
-    found = comparisons(con, labels)
+    found = [(comparison, figures.draw(plots.kaplan_meier, comparison)) for comparison in each_comparison(con, labels)]
     if not found:
         return (
             title
@@ -317,7 +321,7 @@ def _survival_section(con: Any, labels: dict[str, str]) -> str:
         title,
         "<p class=note>Kaplan-Meier estimates and log-rank tests; nothing fitted. Splits shown when at least two groups have 5 or more patients.</p>",
     ]
-    for comparison, figure in zip(found, _drawn(found), strict=False):
+    for comparison, figure in found:
         rows = [
             (c.label, c.n, c.events, "not reached" if c.median is None else f"{c.median:g}", _ci(c.median_ci))
             for c in comparison.curves
@@ -326,17 +330,6 @@ def _survival_section(con: Any, labels: dict[str, str]) -> str:
         parts.append(figure)
         parts.append(_table(["group", "patients", "events", "median (months)", "95% CI"], rows, numeric=(1, 2, 3)))
     return "".join(parts)
-
-
-def _drawn(found: Sequence[Comparison]) -> list[str]:
-    """The Kaplan-Meier figures, drawn in parallel processes when there are many (text
-    layout makes each take a quarter of a second); each figure is independent, so the
-    bytes are the same either way."""
-    workers = min(available_cores(), len(found) // PARALLEL_FIGURES)
-    if workers < 2:
-        return [plots.kaplan_meier(c) for c in found]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(plots.kaplan_meier, found))
 
 
 def _ci(interval: tuple[float | None, float | None]) -> str:
@@ -368,23 +361,28 @@ def _header(run: dict[str, Any]) -> str:
 
 
 def render_summary(outdir: Path, run: dict[str, Any] | None = None) -> str:
-    """The page's HTML for the run in ``outdir`` (``run``: its run.json, when not yet written)."""
-    run, con = _load(outdir, run)
-    try:
-        labels = _endpoint_labels(run)
-        body = "".join(
-            [
-                _header(run),
-                _her2_section(con),
-                _options_section(con),
-                _oncoprint_section(con),
-                _coalteration_section(con),
-                _ctdna_section(con),
-                _survival_section(con, labels),
-            ]
-        )
-    finally:
-        con.close()
+    """The page's HTML for the run in ``outdir`` (``run``: its run.json, when not yet written).
+
+    The figures are drawn by worker processes, forked before the database is opened,
+    while the page is assembled (:mod:`her2gc.cohort.figures`)."""
+    with Figures(min(available_cores(), 2)) as figures:
+        run, con = _load(outdir, run)
+        try:
+            labels = _endpoint_labels(run)
+            body = "".join(
+                [
+                    _header(run),
+                    _her2_section(con, figures),
+                    _options_section(con, figures),
+                    _oncoprint_section(con, figures),
+                    _coalteration_section(con),
+                    _ctdna_section(con, figures),
+                    _survival_section(con, labels, figures),
+                ]
+            )
+        finally:
+            con.close()
+        body = figures.fill(body)
     foot = "<p class=note>Decision support only: the treating team decides. Model predictions are the lowest evidence tier.</p>"
     return f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>her2gc cohort summary</title><style>{CSS}</style></head><body>{body}{foot}</body></html>\n"
 

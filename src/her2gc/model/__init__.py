@@ -179,11 +179,15 @@ def _choose(
 
 
 def _screened(
-    model: AnnotatedModel, profile: tuple[tuple[str, str], ...], top: int, kb: KnowledgeBase, runtime: Runtime
+    model: AnnotatedModel,
+    mapped: list[tuple[str, str]],
+    unmapped: list[str],
+    top: int,
+    kb: KnowledgeBase,
+    runtime: Runtime,
 ) -> ModelSection:
-    """The model section for one alteration profile."""
-    mapped = [alteration for alteration in profile if model.maps_alteration(*alteration)]
-    unmapped = [f"{gene} {kind}" for gene, kind in profile if (gene, kind) not in mapped]
+    """The model section for one alteration profile (``mapped``: the alterations the model
+    represents; ``unmapped``: the others, named in the trace)."""
     reference = [(a.gene, a.kind) for a in model.annotations.screen.reference_profile]
     same_profile = model.alteration_perturbations(mapped) == model.alteration_perturbations(reference)
     ranked = _ranked(model, mapped, kb, runtime)
@@ -193,11 +197,7 @@ def _screened(
     trace = [
         TraceItem(
             rule="model.screen",
-            inputs={
-                "alterations": [f"{gene} {kind}" for gene, kind in mapped],
-                "not_in_model": unmapped,
-                "reference": [f"{gene} {kind}" for gene, kind in reference],
-            },
+            inputs=_screen_inputs(mapped, unmapped, reference),
             conclusion=f"{len(ranked)} allowed drug sets screened on the HER2 gastric logical model; {summary}",
             sources=list(model.sources()),
         )
@@ -212,18 +212,57 @@ def _screened(
     )
 
 
+def _screen_inputs(
+    mapped: Sequence[tuple[str, str]], unmapped: list[str], reference: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
+    return {
+        "alterations": [f"{gene} {kind}" for gene, kind in mapped],
+        "not_in_model": unmapped,
+        "reference": [f"{gene} {kind}" for gene, kind in reference],
+    }
+
+
+def _named_for(
+    section: ModelSection, model: AnnotatedModel, mapped: list[tuple[str, str]], unmapped: list[str]
+) -> ModelSection:
+    """A screened section with its trace naming this profile's alterations: profiles that
+    set the model's nodes alike (the same gene altered by two kinds, alterations the model
+    does not represent) differ in those names only."""
+    reference = [(a.gene, a.kind) for a in model.annotations.screen.reference_profile]
+    inputs = _screen_inputs(mapped, unmapped, reference)
+    trace = [
+        item.model_copy(update={"inputs": inputs}) if item.rule == "model.screen" else item for item in section.trace
+    ]
+    return section.model_copy(update={"trace": trace})
+
+
 def model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Runtime, top: int) -> ModelSection:
     """Top single drugs and combinations predicted for the case's alteration profile.
 
     Among equal scores fewer drugs come first: a combination that adds nothing over one
     of its drugs is not a better hypothesis. Patients share profiles, so each profile's
-    section is computed once per runtime.
+    section is computed once per runtime; the screen itself depends on the node settings
+    the profile makes (not on alterations the model does not represent), so it is kept,
+    in memory and on disk, by those settings and shared by every profile that makes them.
     """
     profile = tuple(sorted({(a.gene, a.kind) for a in case.alterations} | set(her2_profile(her2))))
-    key = ("model_section", __version__, kb.sha256, profile, top)
-    return runtime.persistent(
-        key,
-        lambda: _screened(annotated_model(kb, runtime), profile, top, kb, runtime),
+    return runtime.memo(
+        ("model_section_of_profile", __version__, kb.sha256, profile, top),
+        lambda: _profile_section(profile, top, kb, runtime),
+    )
+
+
+def _profile_section(
+    profile: tuple[tuple[str, str], ...], top: int, kb: KnowledgeBase, runtime: Runtime
+) -> ModelSection:
+    model = annotated_model(kb, runtime)
+    mapped = [alteration for alteration in profile if model.maps_alteration(*alteration)]
+    unmapped = [f"{gene} {kind}" for gene, kind in profile if (gene, kind) not in mapped]
+    settings = tuple(sorted(model.alteration_perturbations(mapped).items()))
+    screened = runtime.persistent(
+        ("model_section", __version__, kb.sha256, settings, top),
+        lambda: _screened(model, mapped, unmapped, top, kb, runtime),
         encode=lambda section: section.model_dump(mode="json"),
         decode=ModelSection.model_validate,
     )
+    return _named_for(screened, model, mapped, unmapped)
