@@ -48,6 +48,9 @@ class Runtime:
         self.workers = workers
         self.solver = SolverCache()
         self._memo = Lru(cache_size)
+        # Cheap results keyed by a patient's facts (many distinct keys): kept apart, so that
+        # they never push the costly ones (model screens) out of ``_memo``.
+        self._facts = Lru(8 * cache_size)
         self._singletons: dict[Hashable, object] = {}
         self._lock = threading.Lock()
         # Persistent results actually computed here (neither in memory nor on disk), by the
@@ -60,6 +63,15 @@ class Runtime:
         if found is None:
             found = compute()
             self._memo.put(key, found)
+        return found  # type: ignore[return-value]
+
+    def memo_facts(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Like :meth:`memo`, for cheap results of the therapy step keyed by a patient's facts
+        (a key should start with the kb sha256); the result must not be mutated."""
+        found = self._facts.get(key)
+        if found is None:
+            found = compute()
+            self._facts.put(key, found)
         return found  # type: ignore[return-value]
 
     def persistent(

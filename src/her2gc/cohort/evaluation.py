@@ -7,7 +7,7 @@ and the partition goes on; an unexpected exception in the engine is caught the s
 way (and counted apart), so that one patient cannot stop a cohort.
 
 Reports are written as ``her2gc.render.to_json`` writes them (keys sorted,
-UTF-8), one compact line each; orjson does it several times faster than ``json``.
+UTF-8), one compact line each (:mod:`her2gc.cohort.report_lines`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from her2gc.case import Case
 from her2gc.cohort import tables
 from her2gc.cohort.imports import case_from_data, parse_document
 from her2gc.cohort.items import ExtraColumn, Partition, WorkItem
+from her2gc.cohort.report_lines import ReportLines
 from her2gc.engine import EvaluationOptions, evaluate
 from her2gc.errors import Her2gcError, InputError
 from her2gc.kb.base import KnowledgeBase
@@ -230,6 +231,7 @@ def evaluate_partition(
     details: dict[str, list[tuple[Any, ...]]] = {"alterations": [], "mechanisms": [], "options": []}
     failures: Counter[str] = Counter()
     internal = 0
+    lines = ReportLines()
     for item in partition.items:
         try:
             case = parse_item(item, kb)
@@ -242,7 +244,7 @@ def evaluate_partition(
         else:
             row = _patient_row(item, case, report)
             _detail_rows(item, case, report, details)
-            line = orjson.dumps(report.to_json_dict(), option=orjson.OPT_SORT_KEYS)
+            line = lines.line(report)
             keyed.append(((False, report.patient_id, item.seq), row, line))
             continue
         failures[_reason(message, item.source)] += 1

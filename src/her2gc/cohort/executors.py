@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import Any, Protocol
 
+from her2gc._gc import settle_worker
 from her2gc.cohort.checkpoint import store_partition
 from her2gc.cohort.evaluation import PartitionResult, evaluate_partition
 from her2gc.cohort.items import ExtraColumn, Partition
@@ -89,6 +90,7 @@ def _initialise(
 ) -> None:
     global _worker_state
     _worker_state = (kb, options, extra, Runtime(disk_cache=screens), checkpoint, parent)
+    settle_worker()
 
 
 def _evaluate_here(partition: Partition) -> PartitionResult:
@@ -116,6 +118,8 @@ def _evaluate_on_dask(
     if runtime is None:
         runtime = Runtime(disk_cache=screens)
         worker.her2gc_runtime = runtime
+        if checkpoint is not None:  # a worker of this run's own local cluster: its process is ours to tune
+            settle_worker()
     result = evaluate_partition(partition, kb, options, extra, runtime)
     if checkpoint is None:
         return result

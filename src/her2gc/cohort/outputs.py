@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import os
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,26 +90,37 @@ def merge_patients(checkpoint: Checkpoint, outdir: Path, partitions: int, schema
     """Write patients.parquet, patients.tsv and reports.jsonl (temporary names) in patient-id order.
 
     When the partitions are already in order (inputs cut in patient-id order), each file is
-    the partitions' parts one after the other, copied whole; otherwise the rows and reports
-    are merged line by line.
+    the partitions' parts one after the other (:class:`InOrderMerge`); otherwise the rows
+    and reports are merged line by line.
     """
-    paths = [temp_name(outdir / name) for name in ("patients.parquet", "patients.tsv", "reports.jsonl")]
-    concatenated = globally_ordered(checkpoint, partitions)
-    merge = _concatenate if concatenated else _merge
+    if globally_ordered(checkpoint, partitions):
+        in_order = InOrderMerge(checkpoint, outdir, partitions, schema)
+        for index in range(partitions):
+            in_order.add(index)
+        merged = in_order.finish()
+        assert merged is not None, "partitions in order"
+        return merged
+    paths = _paths(outdir)
     writer = pq.ParquetWriter(paths[0], schema, compression="zstd")
     try:
         with open(paths[1], "wb") as tsv, open(paths[2], "wb") as reports:
-            header = ("\t".join(schema.names) + "\n").encode()
-            tsv.write(header)
-            tsv_hash = hashlib.sha256(header)
-            rows, reports_written, duplicates = merge(checkpoint, partitions, schema, writer, tsv, tsv_hash, reports)
+            tsv_hash = hashlib.sha256(_header(tsv, schema))
+            rows, reports_written, duplicates = _merge(checkpoint, partitions, schema, writer, tsv, tsv_hash, reports)
             _sync(tsv)
             _sync(reports)
     finally:
         writer.close()
-    return MergedOutputs(
-        paths[0], paths[1], paths[2], rows, reports_written, duplicates, tsv_hash.hexdigest(), concatenated
-    )
+    return MergedOutputs(paths[0], paths[1], paths[2], rows, reports_written, duplicates, tsv_hash.hexdigest(), False)
+
+
+def _paths(outdir: Path) -> list[Path]:
+    return [temp_name(outdir / name) for name in ("patients.parquet", "patients.tsv", "reports.jsonl")]
+
+
+def _header(tsv: IO[bytes], schema: pa.Schema) -> bytes:
+    header = ("\t".join(schema.names) + "\n").encode()
+    tsv.write(header)
+    return header
 
 
 def _merge(
@@ -144,59 +157,125 @@ def _merge(
     return rows, reports_written, duplicates
 
 
-def _concatenate(
-    checkpoint: Checkpoint,
-    partitions: int,
-    schema: pa.Schema,
-    writer: pq.ParquetWriter,
-    tsv: IO[bytes],
-    tsv_hash: Any,
-    reports: IO[bytes],
-) -> tuple[int, int, int]:
-    """The partitions' parts one after the other (they are in order already): the same
-    bytes as the merge, with Parquet row groups of :data:`BATCH_ROWS` rows as it writes them."""
-    rows = reports_written = duplicates = 0
-    previous: str | None = None
-    pending: list[pa.Table] = []
-    waiting = 0
-    for index in range(partitions):
-        folder = checkpoint.partition_dir(index)
-        table = pa.Table.from_arrays(pq.read_table(folder / "patients.parquet").columns, schema=schema)
-        ids = table.column("patient_id").to_pylist()
-        for patient in ids:
-            if patient is not None and patient == previous:
-                duplicates += 1
-            previous = patient
-        rows += table.num_rows
+class InOrderMerge:
+    """The final files as the partitions' parts one after the other, appended as the
+    partitions complete (while the others are still being evaluated), in index order.
+
+    Valid while each partition's rows all sort after the previous one's (inputs cut in
+    patient-id order); the first partition that does not marks the merge ``broken`` and
+    the caller merges line by line instead. The same bytes as the merge: Parquet row
+    groups of :data:`BATCH_ROWS` rows, as it writes them. The files are temporaries,
+    rebuilt from the checkpoint by every run (a resumed run adds its done partitions first).
+    """
+
+    def __init__(self, checkpoint: Checkpoint, outdir: Path, partitions: int, schema: pa.Schema) -> None:
+        self.checkpoint, self.partitions, self.schema = checkpoint, partitions, schema
+        self.paths = _paths(outdir)
+        self.writer: pq.ParquetWriter | None = pq.ParquetWriter(self.paths[0], schema, compression="zstd")
+        self.tsv = open(self.paths[1], "wb")  # noqa: SIM115 - closed by finish or discard
+        self.reports = open(self.paths[2], "wb")  # noqa: SIM115
+        self.tsv_hash = hashlib.sha256(_header(self.tsv, schema))
+        self.next = 0
+        self.ready: set[int] = set()
+        self.broken = False
+        self.previous_key: Key | None = None
+        self.previous_id: str | None = None
+        self.rows = self.reports_written = self.duplicates = 0
+        self.pending: list[pa.Table] = []
+        self.waiting = 0
+
+    def add(self, index: int) -> None:
+        """Partition ``index`` is complete in the checkpoint: append it and every one after it that is."""
+        self.ready.add(index)
+        while not self.broken and self.next in self.ready:
+            self._append(self.next)
+            self.ready.discard(self.next)
+            self.next += 1
+
+    def _append(self, index: int) -> None:
+        folder = self.checkpoint.partition_dir(index)
+        table = pa.Table.from_arrays(pq.read_table(folder / "patients.parquet").columns, schema=self.schema)
+        if table.num_rows:
+            ids, seqs = table.column("patient_id"), table.column("seq")
+            first = _key(ids[0].as_py(), seqs[0].as_py())
+            if self.previous_key is not None and not self.previous_key < first:
+                self.broken = True
+                return
+            self.previous_key = _key(ids[-1].as_py(), seqs[-1].as_py())
+        for patient in table.column("patient_id").to_pylist():
+            if patient is not None and patient == self.previous_id:
+                self.duplicates += 1
+            self.previous_id = patient
+        self.rows += table.num_rows
         part = (folder / "patients.tsv").read_bytes()
-        tsv.write(part)
-        tsv_hash.update(part)
-        with open(folder / "reports.jsonl", "rb") as source:
-            reports_written += _copy(source, reports)
-        pending.append(table)
-        waiting += table.num_rows
-        while waiting >= BATCH_ROWS:
-            batch = pa.concat_tables(pending)
-            writer.write_table(batch.slice(0, BATCH_ROWS).combine_chunks())
+        self.tsv.write(part)
+        self.tsv_hash.update(part)
+        _copy_file(folder / "reports.jsonl", self.reports)
+        self.reports_written += int(self.checkpoint.stats(index)["evaluated"])
+        self.pending.append(table)
+        self.waiting += table.num_rows
+        while self.waiting >= BATCH_ROWS:
+            batch = pa.concat_tables(self.pending)
+            self._write(batch.slice(0, BATCH_ROWS))
             rest = batch.slice(BATCH_ROWS)
-            pending, waiting = [rest], rest.num_rows
-    if waiting:
-        writer.write_table(pa.concat_tables(pending).combine_chunks())
-    return rows, reports_written, duplicates
+            self.pending, self.waiting = [rest], rest.num_rows
+
+    def _write(self, table: pa.Table) -> None:
+        assert self.writer is not None
+        self.writer.write_table(table.combine_chunks())
+
+    def finish(self) -> MergedOutputs | None:
+        """The merged files, flushed to disk; None (and nothing left) when the partitions were not in order."""
+        if self.broken or self.next != self.partitions:
+            self.discard()
+            return None
+        if self.waiting:
+            self._write(pa.concat_tables(self.pending))
+        _sync(self.tsv)
+        _sync(self.reports)
+        self._close()
+        parquet, tsv, reports = self.paths
+        return MergedOutputs(
+            parquet, tsv, reports, self.rows, self.reports_written, self.duplicates, self.tsv_hash.hexdigest(), True
+        )
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        self.tsv.close()
+        self.reports.close()
+
+    def discard(self) -> None:
+        self._close()
+        for path in self.paths:
+            path.unlink(missing_ok=True)
 
 
-def _copy(source: IO[bytes], target: IO[bytes]) -> int:
-    """Copy a whole report file; the number of lines it holds (counted in the copied bytes)."""
-    lines = 0
-    while chunk := source.read(1 << 22):
-        target.write(chunk)
-        lines += chunk.count(b"\n")
-    return lines
+def _key(patient: str | None, seq: int) -> Key:
+    return (patient is None, patient or "", seq)
+
+
+def _copy_file(source: Path, target: IO[bytes]) -> None:
+    """Append a whole file, copied by the kernel (no pass through this process's memory)."""
+    target.flush()
+    with open(source, "rb") as handle:
+        remaining = os.fstat(handle.fileno()).st_size
+        offset = 0
+        while remaining > 0:
+            try:
+                copied = os.copy_file_range(handle.fileno(), target.fileno(), remaining, offset)
+            except OSError:  # a file system without it: copy through this process
+                handle.seek(offset)
+                shutil.copyfileobj(handle, target, 1 << 22)
+                return
+            if copied == 0:
+                break
+            offset += copied
+            remaining -= copied
 
 
 def _sync(handle: IO[bytes]) -> None:
-    import os
-
     handle.flush()
     os.fsync(handle.fileno())
 

@@ -26,7 +26,7 @@ from her2gc import __version__
 from her2gc.cohort.checkpoint import Checkpoint, remove_stale_temporaries, temp_name, write_atomic
 from her2gc.cohort.executors import make_executor
 from her2gc.cohort.items import partition_size
-from her2gc.cohort.outputs import build_duckdb, merge_patients
+from her2gc.cohort.outputs import InOrderMerge, MergedOutputs, build_duckdb, merge_patients
 from her2gc.cohort.progress import CohortProgress
 from her2gc.cohort.sources import CaseFolderInput, CohortInput, JsonLinesInput, describe_kind
 from her2gc.cohort.summary_process import SummaryProcess
@@ -187,10 +187,17 @@ def _finish(
 ) -> RunResult:
     clinical_path = _store_clinical(source, checkpoint)
     evaluate_started = time.perf_counter()
-    execution = _evaluate(options, kb, source, checkpoint, done, size, partitions)
-    evaluate_seconds = time.perf_counter() - evaluate_started
-    write_started = time.perf_counter()
-    written = _write_outputs(options, checkpoint, partitions, source, clinical_path)
+    # The final files grow as the partitions complete, while the others are evaluated.
+    in_order = InOrderMerge(checkpoint, options.outdir, partitions, patients_schema(source.extra_columns))
+    try:
+        execution = _evaluate(options, kb, source, checkpoint, done, size, partitions, in_order)
+        evaluate_seconds = time.perf_counter() - evaluate_started
+        write_started = time.perf_counter()
+        merged = in_order.finish()
+    except BaseException:
+        in_order.discard()
+        raise
+    written = _write_outputs(options, checkpoint, partitions, source, clinical_path, merged)
     execution.update(
         {
             "merge": "concatenated" if written["concatenated"] else "k-way merge",
@@ -269,17 +276,21 @@ def _evaluate(
     done: set[int],
     size: int,
     partitions: int,
+    in_order: InOrderMerge,
 ) -> dict[str, Any]:
-    """Evaluate the partitions not done yet, checkpointing each; what ran them."""
+    """Evaluate the partitions not done yet, checkpointing each and handing it to ``in_order``; what ran them."""
     evaluation = EvaluationOptions(region=options.region.upper() if options.region else None, with_model=options.model)
     executor = make_executor(
         options.dask, options.workers, kb, evaluation, source.extra_columns, partitions - len(done), checkpoint.root
     )
     try:
         already = sum(checkpoint.stats(i)["read"] for i in done)
+        for index in sorted(done):
+            in_order.add(index)
         with CohortProgress(source.total, already, options.progress) as bar:
             for result in executor.run(p for p in source.partitions(size) if p.index not in done):
                 checkpoint.store(result)
+                in_order.add(result.index)
                 bar.advance(result.stats["read"])
     finally:
         executor.close()
@@ -322,11 +333,18 @@ def _run_record(
 
 
 def _write_outputs(
-    options: RunOptions, checkpoint: Checkpoint, partitions: int, source: CohortInput, clinical: Path | None
+    options: RunOptions,
+    checkpoint: Checkpoint,
+    partitions: int,
+    source: CohortInput,
+    clinical: Path | None,
+    merged: MergedOutputs | None,
 ) -> dict[str, Any]:
+    """The final files (``merged``: patients and reports merged in order already, else None), renamed into place."""
     outdir = options.outdir
     stats = [checkpoint.stats(i) for i in range(partitions)]
-    merged = merge_patients(checkpoint, outdir, partitions, patients_schema(source.extra_columns))
+    if merged is None:
+        merged = merge_patients(checkpoint, outdir, partitions, patients_schema(source.extra_columns))
     duckdb_temp = temp_name(outdir / "cohort.duckdb")
     build_duckdb(duckdb_temp, merged.patients_parquet, checkpoint, partitions, clinical, merged.concatenated)
     for temporary, name in (

@@ -67,6 +67,37 @@ def _outcomes(
     )
 
 
+def _contraindications(
+    drugs: Sequence[str], case: Case, kb: KnowledgeBase, ild_history: bool, runtime: Runtime
+) -> tuple[Contraindication, ...]:
+    # What the rules read of the case: the ILD reading, heart failure and the LVEF.
+    comorbidities = case.comorbidities
+    return runtime.memo_facts(
+        (
+            "contraindications",
+            kb.sha256,
+            tuple(drugs),
+            ild_history,
+            comorbidities.heart_failure,
+            comorbidities.lvef_percent,
+        ),
+        lambda: tuple(applicable_contraindications(drugs, case, kb.contraindications, ild_history)),
+    )
+
+
+def _regional_approval(
+    regimen_id: str, investigational: bool, patient: PatientFacts, kb: KnowledgeBase, runtime: Runtime
+) -> tuple[RegionalApproval, ApprovalStatus]:
+    """The regimen's approval for the patient and its report form: a function of the
+    patient's facts and the knowledge base, so computed once per distinct facts."""
+
+    def compute() -> tuple[RegionalApproval, ApprovalStatus]:
+        approval = regional_approval(kb.regimens[regimen_id], kb.approvals, patient, investigational, kb.ranking)
+        return approval, _approval_status(approval, patient.region)
+
+    return runtime.memo_facts(("regional_approval", kb.sha256, regimen_id, investigational, patient), compute)
+
+
 def _evidence(rec: Recommendation, level_for: Callable[[str], str]) -> Evidence:
     return Evidence(
         escat=rec.escat,
@@ -157,10 +188,13 @@ def build_option(
 ) -> tuple[Option, tuple[int, int]]:
     """One offered option, and how it is held back in the ranking (demoted, negative evidence)."""
     regimen = kb.regimens[rec.regimen_id]
-    approval = regional_approval(regimen, kb.approvals, patient, rec.category == "investigational", kb.ranking)
-    held = applicable_contraindications(regimen.drugs, case, kb.contraindications, ild_history)
+    approval, status = _regional_approval(regimen.id, rec.category == "investigational", patient, kb, runtime)
+    held = _contraindications(regimen.drugs, case, kb, ild_history, runtime)
     trials = [kb.trials[t] for t in rec.trials if t in kb.trials]
-    missed = [] if approved_anywhere(kb.approvals, regimen.id) else [t.id for t in missed_primary_endpoint(trials)]
+    anywhere = runtime.memo(
+        ("approved_anywhere", kb.sha256, regimen.id), lambda: approved_anywhere(kb.approvals, regimen.id)
+    )
+    missed = [] if anywhere else [t.id for t in missed_primary_endpoint(trials)]
     why = [rec.rationale, *rec.endorsements]
     if approval.approval is not None:
         why.append(f"{approval.approval.region}: {approval.status} — {approval.approval.indication}")
@@ -173,7 +207,7 @@ def build_option(
         name=regimen.name,
         drugs=list(regimen.drugs),
         evidence=runtime.memo(("evidence", kb.sha256, rec.id), lambda: _evidence(rec, level_for)),
-        approval=_approval_status(approval, patient.region),
+        approval=status,
         outcomes=outcomes,
         why=why,
         cautions=[c.text for c in cautions],
@@ -216,10 +250,65 @@ def options_for_line(
     """Ranked options and exclusions for ``case.decision_line`` in ``region``.
 
     ``ild_history`` is the engine's reading of the case (the flag, or an ILD event).
+
+    Which rules offer an option depends on the patient's facts alone (:func:`_line_screen`),
+    and each offered option on those facts and the cautions the resistance findings raise
+    (:func:`_offered_option`): both are computed once per distinct facts. The objects are
+    frozen, so reports share them.
     """
     patient = patient_facts(case, her2, region)
+    screen = _line_screen(case, her2, patient, kb, runtime, ild_history)
+    offered: list[tuple[Option, tuple[int, int], int]] = [
+        (
+            *_offered_option(
+                rec, case, her2, patient, kb, level_for, resistance_cautions, safety_cautions, runtime, ild_history
+            ),
+            rec.priority,
+        )
+        for rec in screen.offered
+    ]
+    ranked = sorted(offered, key=lambda item: (_rank_key(item[0], item[1], item[2], kb.ranking), item[0].regimen_id))
+    options = [_with_rank(option, index + 1, runtime) for index, (option, _, _) in enumerate(ranked)]
+    return TherapyResult(options=options, excluded=list(screen.excluded), trace=list(screen.trace))
+
+
+@dataclass(frozen=True)
+class _LineScreen:
+    """The rules of the line for one patient's facts: the trace, the rules that offer an
+    option (first rule per regimen), the regimens not offered and why."""
+
+    trace: tuple[TraceItem, ...]
+    offered: tuple[Recommendation, ...]
+    excluded: tuple[Exclusion, ...]
+
+
+def _line_screen(
+    case: Case, her2: Her2Status, patient: PatientFacts, kb: KnowledgeBase, runtime: Runtime, ild_history: bool
+) -> _LineScreen:
+    # What the rules read: the patient's facts (line, region, HER2 tiers, CPS, claudin,
+    # prior drugs, MSI), the HER2 call's words (IHC score, binary, tier, loss after
+    # therapy) and what the contraindications read (the ILD reading, heart failure, LVEF).
+    comorbidities = case.comorbidities
+    key = (
+        "line_screen",
+        kb.sha256,
+        patient,
+        her2.ihc_score,
+        her2.binary,
+        her2.csco_tier,
+        her2.loss_after_therapy,
+        ild_history,
+        comorbidities.heart_failure,
+        comorbidities.lvef_percent,
+    )
+    return runtime.memo_facts(key, lambda: _screen_rules(case, her2, patient, kb, runtime, ild_history))
+
+
+def _screen_rules(
+    case: Case, her2: Her2Status, patient: PatientFacts, kb: KnowledgeBase, runtime: Runtime, ild_history: bool
+) -> _LineScreen:
     key = line_key(case.decision_line)
-    offered: dict[str, tuple[Option, tuple[int, int], int]] = {}
+    offered: dict[str, Recommendation] = {}
     refused: dict[str, list[list[str]]] = {}
     trace: list[TraceItem] = []
     for rec in kb.recommendations:
@@ -227,7 +316,7 @@ def options_for_line(
             continue
         reasons = ineligibility(rec, patient, her2)
         regimen = kb.regimens[rec.regimen_id]
-        held = applicable_contraindications(regimen.drugs, case, kb.contraindications, ild_history)
+        held = _contraindications(regimen.drugs, case, kb, ild_history, runtime)
         reasons += [c.text for c in held if c.action == "exclude"]
         trace.append(
             TraceItem(
@@ -245,19 +334,58 @@ def options_for_line(
         if reasons:
             refused.setdefault(rec.regimen_id, []).append(reasons)
             continue
-        option, held_back = build_option(
-            rec, case, her2, patient, kb, level_for, resistance_cautions, safety_cautions, runtime, ild_history
-        )
-        offered[rec.regimen_id] = (option, held_back, rec.priority)
-    ranked = sorted(
-        offered.values(), key=lambda item: (_rank_key(item[0], item[1], item[2], kb.ranking), item[0].regimen_id)
-    )
-    options = [option.model_copy(update={"rank": index + 1}) for index, (option, _, _) in enumerate(ranked)]
+        offered[rec.regimen_id] = rec
     # A regimen written by several rules (by region, by CPS) is not offered for the reasons
     # of the rule it came closest to meeting: the fewest reasons.
-    excluded = [
+    excluded = tuple(
         Exclusion(regimen_id=regimen_id, why_not=list(dict.fromkeys(_closest(lists))))
         for regimen_id, lists in refused.items()
         if regimen_id not in offered
-    ]
-    return TherapyResult(options=options, excluded=excluded, trace=trace)
+    )
+    return _LineScreen(tuple(trace), tuple(offered.values()), excluded)
+
+
+def _offered_option(
+    rec: Recommendation,
+    case: Case,
+    her2: Her2Status,
+    patient: PatientFacts,
+    kb: KnowledgeBase,
+    level_for: Callable[[str], str],
+    resistance_cautions: CautionLookup,
+    safety_cautions: SafetyCautionLookup,
+    runtime: Runtime,
+    ild_history: bool,
+) -> tuple[Option, tuple[int, int]]:
+    """:func:`build_option`, once per distinct value of what it reads: the patient's facts,
+    the HER2 actions and heterogeneity (cautions), what the contraindications read, and
+    the cautions the resistance findings raise for the regimen's drugs."""
+    resistance = resistance_cautions(kb.regimens[rec.regimen_id].drugs)
+    comorbidities = case.comorbidities
+    key = (
+        "offered_option",
+        kb.sha256,
+        rec.id,
+        patient,
+        tuple(her2.actions),
+        her2.heterogeneous,
+        ild_history,
+        comorbidities.heart_failure,
+        comorbidities.lvef_percent,
+        tuple((c.id, c.kind, c.text, c.confirmed, tuple(c.sources), c.finding, tuple(c.drugs)) for c in resistance),
+    )
+    return runtime.memo_facts(
+        key,
+        lambda: build_option(
+            rec, case, her2, patient, kb, level_for, lambda _: list(resistance), safety_cautions, runtime, ild_history
+        ),
+    )
+
+
+def _with_rank(option: Option, rank: int, runtime: Runtime) -> Option:
+    # Keyed by the option object's identity: the entry keeps the object alive, so no other
+    # object can take that identity while it is there.
+    kept = runtime.memo_facts(
+        ("ranked_option", id(option), rank), lambda: (option, option.model_copy(update={"rank": rank}))
+    )
+    return kept[1] if kept[0] is option else option.model_copy(update={"rank": rank})
