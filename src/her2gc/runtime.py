@@ -42,6 +42,7 @@ class Runtime:
         workers: int = 2,
         cache_size: int = 8192,
         disk_cache: Path | None = None,
+        facts_size: int = 4096,
     ) -> None:
         self.executor = executor
         self.disk_cache = disk_cache
@@ -49,8 +50,9 @@ class Runtime:
         self.solver = SolverCache()
         self._memo = Lru(cache_size)
         # Cheap results keyed by a patient's facts (many distinct keys): kept apart, so that
-        # they never push the costly ones (model screens) out of ``_memo``.
-        self._facts = Lru(8 * cache_size)
+        # they never push the costly ones (model screens) out of ``_memo``. Each holds some
+        # kB (a line's trace, an option): 4096 of them stay within some tens of MB.
+        self._facts = Lru(facts_size)
         self._singletons: dict[Hashable, object] = {}
         self._lock = threading.Lock()
         # Persistent results actually computed here (neither in memory nor on disk), by the

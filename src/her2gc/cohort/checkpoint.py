@@ -68,27 +68,27 @@ def partition_folder(root: Path, index: int) -> Path:
     return root / f"p{index:05d}"
 
 
-def store_partition(root: Path, result: PartitionResult, parent: int | None = None) -> None:
-    """Write one partition's files under ``root`` (the checkpoint folder), each flushed to
-    disk, then rename its folder into place. Called by the process that evaluated the
-    partition when it shares this file system (local workers), so its reports never
-    travel through a pipe; else by the parent. ``parent``: the run's process, when a
-    worker stores; a worker whose run was killed meanwhile renames nothing into place
-    (a new run may own the folder by then)."""
-    final = partition_folder(root, result.index)
-    temporary = final.with_name(f".{final.name}{TEMP_MARK}{os.getpid()}")
+def write_partition(root: Path, result: PartitionResult) -> Path:
+    """Write one partition's files into a temporary folder under ``root`` (the checkpoint
+    folder); the folder. The process that evaluated the partition calls it when it shares
+    this file system (local workers), so its reports never travel through a pipe; the
+    run's own process then commits the folder (:meth:`Checkpoint.store`), so that only it
+    ever puts a partition in place, and the workers never wait for the disk."""
+    temporary = root / f".{partition_folder(root, result.index).name}{TEMP_MARK}{os.getpid()}"
     if temporary.exists():
         shutil.rmtree(temporary)
     temporary.mkdir()
     files = {**result.files(), "stats.json": (json.dumps(result.stats, sort_keys=True) + "\n").encode()}
     for name, data in files.items():
-        with open(temporary / name, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        (temporary / name).write_bytes(data)
+    return temporary
+
+
+def _commit(temporary: Path, final: Path) -> None:
+    """Flush every file of ``temporary`` to disk, then rename it to ``final``."""
+    for path in sorted(temporary.iterdir()):
+        with open(path, "rb") as handle:
             os.fsync(handle.fileno())
-    if parent is not None and os.getppid() != parent:
-        shutil.rmtree(temporary, ignore_errors=True)
-        return
     if final.exists():
         shutil.rmtree(final)
     os.replace(temporary, final)
@@ -127,10 +127,10 @@ class Checkpoint:
         return set()
 
     def store(self, result: PartitionResult) -> None:
-        """Write one partition's files, then rename its folder into place (nothing to do
-        when the worker that evaluated it has stored it already)."""
-        if not result.stored:
-            store_partition(self.root, result)
+        """Put one partition in place: its files (written here, or by the worker that
+        evaluated it) flushed to disk, then its folder renamed into place."""
+        written = Path(result.written) if result.written else write_partition(self.root, result)
+        _commit(written, self.partition_dir(result.index))
 
     def stats(self, index: int) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.partition_dir(index) / "stats.json").read_text(encoding="utf-8"))

@@ -48,7 +48,9 @@ class PartitionResult:
     reports: bytes
     patients_tsv: bytes = b""  # the rows as patients.tsv writes them (no header)
     stats: dict[str, Any] = field(default_factory=dict)
-    stored: bool = False  # the worker wrote the files into the checkpoint itself (the bytes are then empty)
+    written: str | None = (
+        None  # the temporary folder where the worker wrote the files itself (the bytes are then empty)
+    )
 
     def files(self) -> dict[str, bytes]:
         """The partition's checkpoint files by name."""
@@ -61,9 +63,9 @@ class PartitionResult:
             "reports.jsonl": self.reports,
         }
 
-    def receipt(self) -> PartitionResult:
-        """What goes back to the caller once the files are stored: the counts only."""
-        return PartitionResult(self.index, b"", b"", b"", b"", b"", stats=self.stats, stored=True)
+    def receipt(self, written: Path) -> PartitionResult:
+        """What goes back to the caller once the files are written to ``written``: the counts and that folder."""
+        return PartitionResult(self.index, b"", b"", b"", b"", b"", stats=self.stats, written=str(written))
 
 
 def _with_source(message: str, source: str) -> str:

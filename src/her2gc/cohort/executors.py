@@ -11,7 +11,8 @@ model screens run inside the worker (no solver processes), so any Dask worker, d
 or not, can run them. At most two partitions per worker are in flight, so memory does
 not grow with the cohort. Workers on this machine (local processes, ``--dask local:N``)
 write their partition's files into the checkpoint folder themselves and send back only
-its counts: the reports (tens of kB each) never travel through a pipe.
+its counts: the reports (tens of kB each) never travel through a pipe, and the run's
+process flushes and commits the folder (the workers never wait for the disk).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from her2gc._gc import settle_worker
-from her2gc.cohort.checkpoint import store_partition
+from her2gc.cohort.checkpoint import write_partition
 from her2gc.cohort.evaluation import PartitionResult, evaluate_partition
 from her2gc.cohort.items import ExtraColumn, Partition
 from her2gc.engine import EvaluationOptions
@@ -77,7 +78,7 @@ class InProcess:
 
 
 # What a forked local worker evaluates with: set by the pool's initializer, inherited at fork.
-_worker_state: tuple[KnowledgeBase, EvaluationOptions, tuple[ExtraColumn, ...], Runtime, Path, int] | None = None
+_worker_state: tuple[KnowledgeBase, EvaluationOptions, tuple[ExtraColumn, ...], Runtime, Path] | None = None
 
 
 def _initialise(
@@ -86,19 +87,17 @@ def _initialise(
     extra: tuple[ExtraColumn, ...],
     screens: Path | None,
     checkpoint: Path,
-    parent: int,
 ) -> None:
     global _worker_state
-    _worker_state = (kb, options, extra, Runtime(disk_cache=screens), checkpoint, parent)
+    _worker_state = (kb, options, extra, Runtime(disk_cache=screens), checkpoint)
     settle_worker()
 
 
 def _evaluate_here(partition: Partition) -> PartitionResult:
     assert _worker_state is not None, "worker not initialised"
-    kb, options, extra, runtime, checkpoint, parent = _worker_state
+    kb, options, extra, runtime, checkpoint = _worker_state
     result = evaluate_partition(partition, kb, options, extra, runtime)
-    store_partition(checkpoint, result, parent)
-    return result.receipt()
+    return result.receipt(write_partition(checkpoint, result))
 
 
 def _evaluate_on_dask(
@@ -123,8 +122,7 @@ def _evaluate_on_dask(
     result = evaluate_partition(partition, kb, options, extra, runtime)
     if checkpoint is None:
         return result
-    store_partition(checkpoint, result)
-    return result.receipt()
+    return result.receipt(write_partition(checkpoint, result))
 
 
 def _ready() -> int:
@@ -170,7 +168,7 @@ class LocalProcesses:
             workers,
             mp_context=context,
             initializer=_initialise,
-            initargs=(kb, options, tuple(extra), screens, checkpoint, os.getpid()),
+            initargs=(kb, options, tuple(extra), screens, checkpoint),
         )
         # Start every worker now, before this process starts any thread (the progress bar's).
         for future in [self.pool.submit(_ready) for _ in range(workers)]:
