@@ -10,6 +10,7 @@ approval and the rule's priority decide.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -85,6 +86,12 @@ def _contraindications(
     )
 
 
+def _negative_zeros(*values: float | None) -> tuple[bool, ...]:
+    """Which values are -0.0: it equals 0.0 (and hashes alike) but is written "-0", so a
+    memo key that holds a patient's numbers holds this too."""
+    return tuple(value is not None and value == 0 and math.copysign(1.0, value) < 0 for value in values)
+
+
 def _regional_approval(
     regimen_id: str, investigational: bool, patient: PatientFacts, kb: KnowledgeBase, runtime: Runtime
 ) -> tuple[RegionalApproval, ApprovalStatus]:
@@ -95,7 +102,8 @@ def _regional_approval(
         approval = regional_approval(kb.regimens[regimen_id], kb.approvals, patient, investigational, kb.ranking)
         return approval, _approval_status(approval, patient.region)
 
-    return runtime.memo_facts(("regional_approval", kb.sha256, regimen_id, investigational, patient), compute)
+    signs = _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent)
+    return runtime.memo_facts(("regional_approval", kb.sha256, regimen_id, investigational, patient, signs), compute)
 
 
 def _evidence(rec: Recommendation, level_for: Callable[[str], str]) -> Evidence:
@@ -300,6 +308,7 @@ def _line_screen(
         ild_history,
         comorbidities.heart_failure,
         comorbidities.lvef_percent,
+        _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent, comorbidities.lvef_percent),
     )
     return runtime.memo_facts(key, lambda: _screen_rules(case, her2, patient, kb, runtime, ild_history))
 
@@ -372,6 +381,7 @@ def _offered_option(
         ild_history,
         comorbidities.heart_failure,
         comorbidities.lvef_percent,
+        _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent, comorbidities.lvef_percent),
         tuple((c.id, c.kind, c.text, c.confirmed, tuple(c.sources), c.finding, tuple(c.drugs)) for c in resistance),
     )
     return runtime.memo_facts(
