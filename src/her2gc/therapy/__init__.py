@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from her2gc.case import Case
 from her2gc.kb.base import KnowledgeBase
@@ -28,7 +29,7 @@ from her2gc.report import (
     TraceItem,
 )
 from her2gc.runtime import Runtime
-from her2gc.therapy.approvals import RegionalApproval, approved_anywhere, regional_approval
+from her2gc.therapy.approvals import RegionalApproval, approved_anywhere, in_force, regional_approval
 from her2gc.therapy.eligibility import (
     PatientFacts,
     applicable_contraindications,
@@ -40,6 +41,8 @@ from her2gc.therapy.evidence import missed_primary_endpoint, trial_outcomes
 
 __all__ = ["TherapyResult", "matching_tiers", "options_for_line"]
 
+# An option's fields but its rank, which the ranking of all the line's options gives.
+OptionFields = dict[str, Any]
 CautionLookup = Callable[[Sequence[str]], list[OptionCaution]]
 # The safety cautions of an option: its agents and its accepted chemotherapy backbones.
 SafetyCautionLookup = Callable[[Sequence[str], Sequence[Sequence[str]]], list[OptionCaution]]
@@ -154,45 +157,56 @@ def build_option(
     safety_cautions: SafetyCautionLookup,
     runtime: Runtime,
     ild_history: bool,
-) -> tuple[Option, tuple[int, int]]:
-    """One offered option, and how it is held back in the ranking (demoted, negative evidence)."""
+) -> tuple[OptionFields, tuple[int, int]]:
+    """One offered option's fields (all but its rank), and how it is held back in the ranking
+    (demoted, negative evidence). The option is built once its rank is known."""
     regimen = kb.regimens[rec.regimen_id]
-    approval = regional_approval(regimen, kb.approvals, patient, rec.category == "investigational", kb.ranking)
+    # The regimen's entries in force in the region, and whether any region approves it, depend
+    # on the knowledge base alone: filtered once per regimen, not over every entry per case.
+    regional_entries = runtime.memo(
+        ("approvals_in_force", kb.sha256, regimen.id, patient.region),
+        lambda: tuple(in_force(kb.approvals, regimen.id, patient.region)),
+    )
+    approval = regional_approval(regimen, regional_entries, patient, rec.category == "investigational", kb.ranking)
     held = applicable_contraindications(regimen.drugs, case, kb.contraindications, ild_history)
     trials = [kb.trials[t] for t in rec.trials if t in kb.trials]
-    missed = [] if approved_anywhere(kb.approvals, regimen.id) else [t.id for t in missed_primary_endpoint(trials)]
+    approved = runtime.memo(
+        ("approved_anywhere", kb.sha256, regimen.id), lambda: approved_anywhere(kb.approvals, regimen.id)
+    )
+    missed = [] if approved else [t.id for t in missed_primary_endpoint(trials)]
     why = [rec.rationale, *rec.endorsements]
     if approval.approval is not None:
         why.append(f"{approval.approval.region}: {approval.status} — {approval.approval.indication}")
     cautions = _cautions(rec, patient.region, her2, approval, kb, held, missed) + resistance_cautions(regimen.drugs)
     cautions += safety_cautions(regimen.drugs, regimen.chemotherapy_options)
     outcomes = [o for trial in trials for o in _outcomes(kb, trial.id, rec.regimen_id, patient.her2_tiers, runtime)]
-    option = Option(
-        rank=0,
-        regimen_id=rec.regimen_id,
-        name=regimen.name,
-        drugs=list(regimen.drugs),
-        evidence=runtime.memo(("evidence", kb.sha256, rec.id), lambda: _evidence(rec, level_for)),
-        approval=_approval_status(approval, patient.region),
-        outcomes=outcomes,
-        why=why,
-        cautions=[c.text for c in cautions],
-        caution_details=cautions,
-        missed_primary_endpoint=missed,
-        confirmed=rec.confirmed and approval.confirmed,
-        sources=sorted(set(rec.sources) | set(regimen.sources)),
-    )
+    option = {
+        "regimen_id": rec.regimen_id,
+        "name": regimen.name,
+        "drugs": list(regimen.drugs),
+        "evidence": runtime.memo(("evidence", kb.sha256, rec.id), lambda: _evidence(rec, level_for)),
+        "approval": _approval_status(approval, patient.region),
+        "outcomes": outcomes,
+        "why": why,
+        "cautions": [c.text for c in cautions],
+        "caution_details": cautions,
+        "missed_primary_endpoint": missed,
+        "confirmed": rec.confirmed and approval.confirmed,
+        "sources": sorted(set(rec.sources) | set(regimen.sources)),
+    }
     return option, (int(any(c.action == "demote" for c in held)), int(bool(missed)))
 
 
-def _rank_key(option: Option, held_back: tuple[int, int], priority: int, ranking: Ranking) -> tuple[int, ...]:
+def _rank_key(option: OptionFields, held_back: tuple[int, int], priority: int, ranking: Ranking) -> tuple[int, ...]:
     demoted, negative = held_back
+    evidence: Evidence = option["evidence"]
+    approval: ApprovalStatus = option["approval"]
     return (
         negative,
-        int(option.evidence.category == "investigational"),
+        int(evidence.category == "investigational"),
         demoted,
-        ranking.rank(list(ranking.category_order), option.evidence.category),
-        ranking.approval_rank(option.approval.status),
+        ranking.rank(list(ranking.category_order), evidence.category),
+        ranking.approval_rank(approval.status),
         priority,
     )
 
@@ -219,7 +233,7 @@ def options_for_line(
     """
     patient = patient_facts(case, her2, region)
     key = line_key(case.decision_line)
-    offered: dict[str, tuple[Option, tuple[int, int], int]] = {}
+    offered: dict[str, tuple[OptionFields, tuple[int, int], int]] = {}
     refused: dict[str, list[list[str]]] = {}
     trace: list[TraceItem] = []
     for rec in kb.recommendations:
@@ -250,9 +264,9 @@ def options_for_line(
         )
         offered[rec.regimen_id] = (option, held_back, rec.priority)
     ranked = sorted(
-        offered.values(), key=lambda item: (_rank_key(item[0], item[1], item[2], kb.ranking), item[0].regimen_id)
+        offered.values(), key=lambda item: (_rank_key(item[0], item[1], item[2], kb.ranking), item[0]["regimen_id"])
     )
-    options = [option.model_copy(update={"rank": index + 1}) for index, (option, _, _) in enumerate(ranked)]
+    options = [Option(rank=index + 1, **fields) for index, (fields, _, _) in enumerate(ranked)]
     # A regimen written by several rules (by region, by CPS) is not offered for the reasons
     # of the rule it came closest to meeting: the fewest reasons.
     excluded = [
