@@ -81,7 +81,10 @@ def command_line(runs: int) -> None:
     anchor the issue names (``python -c "import pydantic, yaml"``), both with a warm snapshot."""
     import shutil
 
-    her2gc = shutil.which("her2gc")
+    # The console script beside this interpreter, as a virtual environment installs it: a
+    # version manager's shim found on PATH first (pyenv's is a shell script) would be timed too.
+    beside = Path(sys.executable).parent / "her2gc"
+    her2gc = str(beside) if beside.is_file() else shutil.which("her2gc")
     argv = [her2gc] if her2gc else [sys.executable, "-m", "her2gc.cli"]
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "HER2GC_CACHE_DIR": cache}
