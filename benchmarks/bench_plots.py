@@ -33,13 +33,13 @@ def main() -> None:
     args = parser.parse_args()
 
     import her2gc
-    from her2gc.network import her2_model
+    from her2gc.network.bnet import load_bnet
     from her2gc.render.plots import ctdna_trend_svg, network_svg, treatment_timeline_svg
 
     kb = her2gc.load_kb()
-    case = her2gc.read_case(args.case)
+    case = her2gc.read_case(args.case, kb)
     report = her2gc.evaluate(case, kb)
-    model = her2_model()
+    model = load_bnet(kb.model_bnet)
     plots: dict[str, Callable[[], object]] = {
         "ctDNA trend": lambda: ctdna_trend_svg(case, report),
         "treatment timeline": lambda: treatment_timeline_svg(case, report),

@@ -1,7 +1,7 @@
-"""The command-line edge of her2gc: ``main`` is the ``her2gc`` console script."""
+"""The command-line edge of her2gc: ``run`` is the ``her2gc`` console script (``main`` returns its exit code)."""
 
 from __future__ import annotations
 
-from her2gc.cli.app import app, main
+from her2gc.cli.app import app, main, run
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]

@@ -1,3 +1,3 @@
-from her2gc.cli.app import main
+from her2gc.cli.app import run
 
-raise SystemExit(main())
+run()

@@ -13,7 +13,7 @@ Usage (the edges load the knowledge base and the model, and pass them in)::
 
     trend = ctdna_trend_svg(case, report)              # str, or None without plasma data
     timeline = treatment_timeline_svg(case, report)    # str, or None when nothing is dated
-    picture = network_svg(report, case, model=her2_model(), annotations=kb.model)
+    picture = network_svg(report, case, model=load_bnet(kb.model_bnet), annotations=kb.model)  # load_bnet: her2gc.network.bnet
     picture.svg or picture.message                     # the drawing, or why there is none
 """
 

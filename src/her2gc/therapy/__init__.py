@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from her2gc.case import Case
 from her2gc.kb.base import KnowledgeBase
@@ -29,7 +30,7 @@ from her2gc.report import (
     TraceItem,
 )
 from her2gc.runtime import Runtime
-from her2gc.therapy.approvals import RegionalApproval, approved_anywhere, regional_approval
+from her2gc.therapy.approvals import RegionalApproval, approved_anywhere, in_force, regional_approval
 from her2gc.therapy.eligibility import (
     PatientFacts,
     applicable_contraindications,
@@ -41,6 +42,8 @@ from her2gc.therapy.evidence import missed_primary_endpoint, trial_outcomes
 
 __all__ = ["TherapyResult", "matching_tiers", "options_for_line"]
 
+# An option's fields but its rank, which the ranking of all the line's options gives.
+OptionFields = dict[str, Any]
 CautionLookup = Callable[[Sequence[str]], list[OptionCaution]]
 # The safety cautions of an option: its agents and its accepted chemotherapy backbones.
 SafetyCautionLookup = Callable[[Sequence[str], Sequence[Sequence[str]]], list[OptionCaution]]
@@ -99,7 +102,13 @@ def _regional_approval(
     patient's facts and the knowledge base, so computed once per distinct facts."""
 
     def compute() -> tuple[RegionalApproval, ApprovalStatus]:
-        approval = regional_approval(kb.regimens[regimen_id], kb.approvals, patient, investigational, kb.ranking)
+        # The regimen's entries in force in the region depend on the knowledge base alone:
+        # filtered once per regimen, not over every entry per case.
+        entries = runtime.memo(
+            ("approvals_in_force", kb.sha256, regimen_id, patient.region),
+            lambda: tuple(in_force(kb.approvals, regimen_id, patient.region)),
+        )
+        approval = regional_approval(kb.regimens[regimen_id], entries, patient, investigational, kb.ranking)
         return approval, _approval_status(approval, patient.region)
 
     signs = _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent)
@@ -193,8 +202,9 @@ def build_option(
     safety_cautions: SafetyCautionLookup,
     runtime: Runtime,
     ild_history: bool,
-) -> tuple[Option, tuple[int, int]]:
-    """One offered option, and how it is held back in the ranking (demoted, negative evidence)."""
+) -> tuple[OptionFields, tuple[int, int]]:
+    """One offered option's fields (all but its rank), and how it is held back in the ranking
+    (demoted, negative evidence). The option is built once its rank is known."""
     regimen = kb.regimens[rec.regimen_id]
     approval, status = _regional_approval(regimen.id, rec.category == "investigational", patient, kb, runtime)
     held = _contraindications(regimen.drugs, case, kb, ild_history, runtime)
@@ -209,32 +219,33 @@ def build_option(
     cautions = _cautions(rec, patient.region, her2, approval, kb, held, missed) + resistance_cautions(regimen.drugs)
     cautions += safety_cautions(regimen.drugs, regimen.chemotherapy_options)
     outcomes = [o for trial in trials for o in _outcomes(kb, trial.id, rec.regimen_id, patient.her2_tiers, runtime)]
-    option = Option(
-        rank=0,
-        regimen_id=rec.regimen_id,
-        name=regimen.name,
-        drugs=list(regimen.drugs),
-        evidence=runtime.memo(("evidence", kb.sha256, rec.id), lambda: _evidence(rec, level_for)),
-        approval=status,
-        outcomes=outcomes,
-        why=why,
-        cautions=[c.text for c in cautions],
-        caution_details=cautions,
-        missed_primary_endpoint=missed,
-        confirmed=rec.confirmed and approval.confirmed,
-        sources=sorted(set(rec.sources) | set(regimen.sources)),
-    )
+    option = {
+        "regimen_id": rec.regimen_id,
+        "name": regimen.name,
+        "drugs": list(regimen.drugs),
+        "evidence": runtime.memo(("evidence", kb.sha256, rec.id), lambda: _evidence(rec, level_for)),
+        "approval": status,
+        "outcomes": outcomes,
+        "why": why,
+        "cautions": [c.text for c in cautions],
+        "caution_details": cautions,
+        "missed_primary_endpoint": missed,
+        "confirmed": rec.confirmed and approval.confirmed,
+        "sources": sorted(set(rec.sources) | set(regimen.sources)),
+    }
     return option, (int(any(c.action == "demote" for c in held)), int(bool(missed)))
 
 
-def _rank_key(option: Option, held_back: tuple[int, int], priority: int, ranking: Ranking) -> tuple[int, ...]:
+def _rank_key(option: OptionFields, held_back: tuple[int, int], priority: int, ranking: Ranking) -> tuple[int, ...]:
     demoted, negative = held_back
+    evidence: Evidence = option["evidence"]
+    approval: ApprovalStatus = option["approval"]
     return (
         negative,
-        int(option.evidence.category == "investigational"),
+        int(evidence.category == "investigational"),
         demoted,
-        ranking.rank(list(ranking.category_order), option.evidence.category),
-        ranking.approval_rank(option.approval.status),
+        ranking.rank(list(ranking.category_order), evidence.category),
+        ranking.approval_rank(approval.status),
         priority,
     )
 
@@ -266,7 +277,7 @@ def options_for_line(
     """
     patient = patient_facts(case, her2, region)
     screen = _line_screen(case, her2, patient, kb, runtime, ild_history)
-    offered: list[tuple[Option, tuple[int, int], int]] = [
+    offered: list[tuple[OptionFields, tuple[int, int], int]] = [
         (
             *_offered_option(
                 rec, case, her2, patient, kb, level_for, resistance_cautions, safety_cautions, runtime, ild_history
@@ -275,8 +286,8 @@ def options_for_line(
         )
         for rec in screen.offered
     ]
-    ranked = sorted(offered, key=lambda item: (_rank_key(item[0], item[1], item[2], kb.ranking), item[0].regimen_id))
-    options = [_with_rank(option, index + 1, runtime) for index, (option, _, _) in enumerate(ranked)]
+    ranked = sorted(offered, key=lambda item: (_rank_key(item[0], item[1], item[2], kb.ranking), item[0]["regimen_id"]))
+    options = [_ranked_option(fields, index + 1, runtime) for index, (fields, _, _) in enumerate(ranked)]
     return TherapyResult(options=options, excluded=list(screen.excluded), trace=list(screen.trace))
 
 
@@ -365,7 +376,7 @@ def _offered_option(
     safety_cautions: SafetyCautionLookup,
     runtime: Runtime,
     ild_history: bool,
-) -> tuple[Option, tuple[int, int]]:
+) -> tuple[OptionFields, tuple[int, int]]:
     """:func:`build_option`, once per distinct value of what it reads: the patient's facts,
     the HER2 actions and heterogeneity (cautions), what the contraindications read, and
     the cautions the resistance findings raise for the regimen's drugs."""
@@ -392,10 +403,9 @@ def _offered_option(
     )
 
 
-def _with_rank(option: Option, rank: int, runtime: Runtime) -> Option:
-    # Keyed by the option object's identity: the entry keeps the object alive, so no other
-    # object can take that identity while it is there.
-    kept = runtime.memo_facts(
-        ("ranked_option", id(option), rank), lambda: (option, option.model_copy(update={"rank": rank}))
-    )
-    return kept[1] if kept[0] is option else option.model_copy(update={"rank": rank})
+def _ranked_option(fields: OptionFields, rank: int, runtime: Runtime) -> Option:
+    """The option of ``fields`` at ``rank``, built once per fields and rank. Keyed by the
+    fields' identity (they are never changed): the entry keeps them alive, so no other
+    object can take that identity while it is there."""
+    kept = runtime.memo_facts(("ranked_option", id(fields), rank), lambda: (fields, Option(rank=rank, **fields)))
+    return kept[1] if kept[0] is fields else Option(rank=rank, **fields)
