@@ -37,6 +37,19 @@ def test_an_edited_stored_screen_is_ignored_and_rewritten(tmp_path: Path) -> Non
     assert json.loads(stored.read_text())["data"]["summary"] != "edited"  # rewritten
 
 
+def test_a_screen_stored_by_other_model_code_is_not_reused(tmp_path: Path, monkeypatch) -> None:
+    """The disk key carries a digest of the model step's and the network library's code: a
+    development build with the same version string never reads another build's screens."""
+    import her2gc.model as model_step
+
+    _report(Runtime(disk_cache=tmp_path))
+    monkeypatch.setattr(model_step, "_screen_code", lambda runtime: "other-build")
+    runtime = Runtime(disk_cache=tmp_path)
+    _report(runtime)
+    assert runtime.computed["model_section"] == 1  # screened again, not read from the first file
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
 def test_a_runtime_serves_two_knowledge_bases_apart() -> None:
     runtime = Runtime()
     assert runtime.memo(("x", "kb-a"), lambda: 1) == 1

@@ -6,8 +6,10 @@ caution or a trial idea, never a ranked option.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from her2gc._version import __version__
@@ -252,6 +254,22 @@ def model_section(case: Case, her2: Her2Status, kb: KnowledgeBase, runtime: Runt
     )
 
 
+def _screen_code(runtime: Runtime) -> str:
+    """A digest of the code that computes a stored screen (the model step and the network
+    library): a screen kept on disk by an earlier build with the same version string is
+    not reused when that code has changed since. Read once per runtime."""
+
+    def digest() -> str:
+        package = Path(__file__).resolve().parents[1]
+        sha = hashlib.sha256()
+        for folder in ("model", "network"):
+            for source in sorted((package / folder).glob("*.py")):
+                sha.update(source.name.encode() + b"\0" + source.read_bytes())
+        return sha.hexdigest()[:16]
+
+    return runtime.singleton(("model_screen_code",), digest)
+
+
 def _profile_section(
     profile: tuple[tuple[str, str], ...], top: int, kb: KnowledgeBase, runtime: Runtime
 ) -> ModelSection:
@@ -260,7 +278,7 @@ def _profile_section(
     unmapped = [f"{gene} {kind}" for gene, kind in profile if (gene, kind) not in mapped]
     settings = tuple(sorted(model.alteration_perturbations(mapped).items()))
     screened = runtime.persistent(
-        ("model_section", __version__, kb.sha256, settings, top),
+        ("model_section", __version__, _screen_code(runtime), kb.sha256, settings, top),
         lambda: _screened(model, mapped, unmapped, top, kb, runtime),
         encode=lambda section: section.model_dump(mode="json"),
         decode=ModelSection.model_validate,
