@@ -175,3 +175,21 @@ def test_resume_refuses_another_input(tmp_path: Path, run) -> None:
     Checkpoint(outdir).start({"input": {"path": "somewhere else"}}, resume=False)
     with pytest.raises(InputError, match="different"):
         run(first, outdir, region="US", resume=True, summary=False, model=False)
+
+
+def test_a_gzipped_cohort_past_the_input_cap_is_refused(tmp_path: Path, run, monkeypatch) -> None:
+    """A gzipped JSON Lines cohort is decompressed to disk as a stream within the documented
+    cap (HER2GC_MAX_INPUT_BYTES): a small bomb never fills the disk."""
+    import gzip
+
+    from her2gc.errors import InputError
+
+    plain = write_jsonl(tmp_path / "cases.jsonl", 40)
+    packed = tmp_path / "cases.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    monkeypatch.setenv("HER2GC_MAX_INPUT_BYTES", str(plain.stat().st_size - 1))
+    with pytest.raises(InputError, match=r"cases\.jsonl\.gz: decompresses to more than .* cap\); refused"):
+        run(packed, tmp_path / "out", region="US", summary=False, model=False)
+    monkeypatch.setenv("HER2GC_MAX_INPUT_BYTES", str(plain.stat().st_size))
+    run(packed, tmp_path / "out2", region="US", summary=False, model=False)
+    assert (tmp_path / "out2" / "patients.tsv").read_text().count("\n") == 41

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import shutil
 import tempfile
 import zlib
 from array import array
@@ -28,6 +27,7 @@ import pyarrow.compute as pc
 
 from her2gc.cohort.items import ExtraColumn, InputSummary, ItemKind, Partition, WorkItem
 from her2gc.errors import InputError
+from her2gc.input_files import max_input_bytes
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -121,12 +121,25 @@ class JsonLinesInput:
             return self.path
         descriptor, name = tempfile.mkstemp(prefix="her2gc-cohort-", suffix=".jsonl")
         self._temporary = Path(name)
+        # Decompressed to disk as a stream, within the same cap as every other input: a small
+        # gzip bomb must not fill the disk.
+        cap = max_input_bytes()
+        written = 0
         try:
             with os.fdopen(descriptor, "wb") as out, gzip.open(self.path, "rb") as source:
-                shutil.copyfileobj(source, out, 1 << 22)
+                while chunk := source.read(1 << 22):
+                    written += len(chunk)
+                    if written > cap:
+                        break
+                    out.write(chunk)
         except (OSError, EOFError, zlib.error) as exc:
             self.close()
             raise InputError(f"{self.path.name}: truncated or corrupt gzip ({exc})") from None
+        if written > cap:
+            self.close()
+            raise InputError(
+                f"{self.path.name}: decompresses to more than {cap:,} bytes (the HER2GC_MAX_INPUT_BYTES cap); refused"
+            )
         return self._temporary
 
     def partitions(self, size: int) -> Iterator[Partition]:
