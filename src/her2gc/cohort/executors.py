@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -129,9 +129,27 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _bounded(submit: Any, partitions: Iterable[Partition], limit: int) -> Iterator[Any]:
-    """Results as they complete, with at most ``limit`` partitions submitted and not yet done."""
-    pending: set[Future[PartitionResult]] = set()
+# Waits for the next finished futures: their results, and the futures still pending.
+FirstCompleted = Callable[[set[Any]], tuple[list[PartitionResult], set[Any]]]
+
+
+def _first_completed(pending: set[Any]) -> tuple[list[PartitionResult], set[Any]]:
+    """concurrent.futures: the finished partitions' results in partition order."""
+    done, not_done = wait(pending, return_when=FIRST_COMPLETED)
+    return sorted((future.result() for future in done), key=lambda result: result.index), not_done
+
+
+def _bounded(
+    submit: Any,
+    partitions: Iterable[Partition],
+    limit: int,
+    first_completed: FirstCompleted = _first_completed,
+) -> Iterator[PartitionResult]:
+    """Results as they complete, with at most ``limit`` partitions submitted and not yet done.
+
+    ``first_completed`` waits for the next finished futures (concurrent.futures' or Dask's).
+    """
+    pending: set[Any] = set()
     source = iter(partitions)
     exhausted = False
     while True:
@@ -143,9 +161,8 @@ def _bounded(submit: Any, partitions: Iterable[Partition], limit: int) -> Iterat
             pending.add(submit(partition))
         if not pending:
             return
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in sorted(done, key=lambda f: f.result().index):
-            yield future.result()
+        done, pending = first_completed(pending)
+        yield from done
 
 
 class LocalProcesses:
@@ -267,7 +284,7 @@ class DaskCluster:
                 key=f"her2gc-partition-{partition.index}",
             )
 
-        yield from _bounded_dask(submit, partitions, self.workers * IN_FLIGHT_PER_WORKER)
+        yield from _bounded(submit, partitions, self.workers * IN_FLIGHT_PER_WORKER, _dask_first_completed)
 
     def close(self) -> None:
         self.client.close()
@@ -275,29 +292,18 @@ class DaskCluster:
             self.cluster.close()
 
 
-def _bounded_dask(submit: Any, partitions: Iterable[Partition], limit: int) -> Iterator[PartitionResult]:
+def _dask_first_completed(pending: set[Any]) -> tuple[list[PartitionResult], set[Any]]:
+    """Dask: the finished partitions' results; each future is released so that the cluster
+    drops its copy."""
     import distributed
 
     dask_wait: Any = distributed.wait
-
-    pending: set[Any] = set()
-    source = iter(partitions)
-    exhausted = False
-    while True:
-        while not exhausted and len(pending) < limit:
-            partition = next(source, None)
-            if partition is None:
-                exhausted = True
-                break
-            pending.add(submit(partition))
-        if not pending:
-            return
-        done, not_done = dask_wait(list(pending), return_when="FIRST_COMPLETED")
-        pending = set(not_done)
-        for future in done:
-            result: PartitionResult = future.result()
-            future.release()
-            yield result
+    done, not_done = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+    results = []
+    for future in done:
+        results.append(future.result())
+        future.release()
+    return results, set(not_done)
 
 
 def make_executor(

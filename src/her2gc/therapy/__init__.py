@@ -32,8 +32,10 @@ from her2gc.report import (
 from her2gc.runtime import Runtime
 from her2gc.therapy.approvals import RegionalApproval, approved_anywhere, in_force, regional_approval
 from her2gc.therapy.eligibility import (
+    ContraindicationFacts,
     PatientFacts,
     applicable_contraindications,
+    contraindication_facts,
     ineligibility,
     matching_tiers,
     patient_facts,
@@ -72,20 +74,11 @@ def _outcomes(
 
 
 def _contraindications(
-    drugs: Sequence[str], case: Case, kb: KnowledgeBase, ild_history: bool, runtime: Runtime
+    drugs: Sequence[str], facts: ContraindicationFacts, kb: KnowledgeBase, runtime: Runtime
 ) -> tuple[Contraindication, ...]:
-    # What the rules read of the case: the ILD reading, heart failure and the LVEF.
-    comorbidities = case.comorbidities
     return runtime.memo_facts(
-        (
-            "contraindications",
-            kb.sha256,
-            tuple(drugs),
-            ild_history,
-            comorbidities.heart_failure,
-            comorbidities.lvef_percent,
-        ),
-        lambda: tuple(applicable_contraindications(drugs, case, kb.contraindications, ild_history)),
+        ("contraindications", kb.sha256, tuple(drugs), facts),
+        lambda: tuple(applicable_contraindications(drugs, facts, kb.contraindications)),
     )
 
 
@@ -193,21 +186,20 @@ def _cautions(
 
 def build_option(
     rec: Recommendation,
-    case: Case,
     her2: Her2Status,
     patient: PatientFacts,
+    contraindication: ContraindicationFacts,
     kb: KnowledgeBase,
     level_for: Callable[[str], str],
     resistance_cautions: CautionLookup,
     safety_cautions: SafetyCautionLookup,
     runtime: Runtime,
-    ild_history: bool,
 ) -> tuple[OptionFields, tuple[int, int]]:
     """One offered option's fields (all but its rank), and how it is held back in the ranking
     (demoted, negative evidence). The option is built once its rank is known."""
     regimen = kb.regimens[rec.regimen_id]
     approval, status = _regional_approval(regimen.id, rec.category == "investigational", patient, kb, runtime)
-    held = _contraindications(regimen.drugs, case, kb, ild_history, runtime)
+    held = _contraindications(regimen.drugs, contraindication, kb, runtime)
     trials = [kb.trials[t] for t in rec.trials if t in kb.trials]
     anywhere = runtime.memo(
         ("approved_anywhere", kb.sha256, regimen.id), lambda: approved_anywhere(kb.approvals, regimen.id)
@@ -276,11 +268,12 @@ def options_for_line(
     frozen, so reports share them.
     """
     patient = patient_facts(case, her2, region)
-    screen = _line_screen(case, her2, patient, kb, runtime, ild_history)
+    contraindication = contraindication_facts(case, ild_history)
+    screen = _line_screen(patient, contraindication, kb, runtime)
     offered: list[tuple[OptionFields, tuple[int, int], int]] = [
         (
             *_offered_option(
-                rec, case, her2, patient, kb, level_for, resistance_cautions, safety_cautions, runtime, ild_history
+                rec, her2, patient, contraindication, kb, level_for, resistance_cautions, safety_cautions, runtime
             ),
             rec.priority,
         )
@@ -302,47 +295,38 @@ class _LineScreen:
 
 
 def _line_screen(
-    case: Case, her2: Her2Status, patient: PatientFacts, kb: KnowledgeBase, runtime: Runtime, ild_history: bool
+    patient: PatientFacts, contraindication: ContraindicationFacts, kb: KnowledgeBase, runtime: Runtime
 ) -> _LineScreen:
-    # What the rules read: the patient's facts (line, region, HER2 tiers, CPS, claudin,
-    # prior drugs, MSI), the HER2 call's words (IHC score, binary, tier, loss after
-    # therapy) and what the contraindications read (the ILD reading, heart failure, LVEF).
-    comorbidities = case.comorbidities
+    # The rules read the patient's facts and what the contraindications read, nothing else.
     key = (
         "line_screen",
         kb.sha256,
         patient,
-        her2.ihc_score,
-        her2.binary,
-        her2.csco_tier,
-        her2.loss_after_therapy,
-        ild_history,
-        comorbidities.heart_failure,
-        comorbidities.lvef_percent,
-        _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent, comorbidities.lvef_percent),
+        contraindication,
+        _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent),
     )
-    return runtime.memo_facts(key, lambda: _screen_rules(case, her2, patient, kb, runtime, ild_history))
+    return runtime.memo_facts(key, lambda: _screen_rules(patient, contraindication, kb, runtime))
 
 
 def _screen_rules(
-    case: Case, her2: Her2Status, patient: PatientFacts, kb: KnowledgeBase, runtime: Runtime, ild_history: bool
+    patient: PatientFacts, contraindication: ContraindicationFacts, kb: KnowledgeBase, runtime: Runtime
 ) -> _LineScreen:
-    key = line_key(case.decision_line)
+    key = line_key(patient.decision_line)
     offered: dict[str, Recommendation] = {}
     refused: dict[str, list[list[str]]] = {}
     trace: list[TraceItem] = []
     for rec in kb.recommendations:
         if key not in rec.lines or rec.regimen_id in offered:
             continue
-        reasons = ineligibility(rec, patient, her2)
+        reasons = ineligibility(rec, patient)
         regimen = kb.regimens[rec.regimen_id]
-        held = _contraindications(regimen.drugs, case, kb, ild_history, runtime)
+        held = _contraindications(regimen.drugs, contraindication, kb, runtime)
         reasons += [c.text for c in held if c.action == "exclude"]
         trace.append(
             TraceItem(
                 rule=rec.id,
                 inputs={
-                    "decision_line": case.decision_line,
+                    "decision_line": patient.decision_line,
                     "her2_tiers": list(patient.her2_tiers),
                     "pdl1_cps": patient.pdl1_cps,
                 },
@@ -367,38 +351,34 @@ def _screen_rules(
 
 def _offered_option(
     rec: Recommendation,
-    case: Case,
     her2: Her2Status,
     patient: PatientFacts,
+    contraindication: ContraindicationFacts,
     kb: KnowledgeBase,
     level_for: Callable[[str], str],
     resistance_cautions: CautionLookup,
     safety_cautions: SafetyCautionLookup,
     runtime: Runtime,
-    ild_history: bool,
 ) -> tuple[OptionFields, tuple[int, int]]:
     """:func:`build_option`, once per distinct value of what it reads: the patient's facts,
     the HER2 actions and heterogeneity (cautions), what the contraindications read, and
     the cautions the resistance findings raise for the regimen's drugs."""
     resistance = resistance_cautions(kb.regimens[rec.regimen_id].drugs)
-    comorbidities = case.comorbidities
     key = (
         "offered_option",
         kb.sha256,
         rec.id,
         patient,
+        contraindication,
         tuple(her2.actions),
         her2.heterogeneous,
-        ild_history,
-        comorbidities.heart_failure,
-        comorbidities.lvef_percent,
-        _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent, comorbidities.lvef_percent),
+        _negative_zeros(patient.pdl1_cps, patient.cldn18_2_percent),
         tuple((c.id, c.kind, c.text, c.confirmed, tuple(c.sources), c.finding, tuple(c.drugs)) for c in resistance),
     )
     return runtime.memo_facts(
         key,
         lambda: build_option(
-            rec, case, her2, patient, kb, level_for, lambda _: list(resistance), safety_cautions, runtime, ild_history
+            rec, her2, patient, contraindication, kb, level_for, lambda _: list(resistance), safety_cautions, runtime
         ),
     )
 

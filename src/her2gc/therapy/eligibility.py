@@ -27,6 +27,10 @@ class PatientFacts:
     cldn18_2_percent: float | None
     prior_drugs: frozenset[str]
     msi: str
+    # The HER2 call's words that the reasons for not offering an option quote.
+    her2_ihc_score: str | None
+    her2_csco_tier: str
+    her2_loss_after_therapy: bool
 
     @property
     def her2_pending(self) -> bool:
@@ -57,20 +61,21 @@ def patient_facts(case: Case, her2: Her2Status, region: str) -> PatientFacts:
         cldn18_2_percent=case.cldn18_2.percent_moderate_strong if case.cldn18_2 else None,
         prior_drugs=case.prior_drugs(),
         msi=case.msi,
+        her2_ihc_score=her2.ihc_score,
+        her2_csco_tier=her2.csco_tier,
+        her2_loss_after_therapy=her2.loss_after_therapy,
     )
 
 
-def _her2_reason(rec: Recommendation, patient: PatientFacts, her2: Her2Status) -> str | None:
+def _her2_reason(rec: Recommendation, patient: PatientFacts) -> str | None:
     wanted = "/".join(rec.her2_tiers)
     if all(tier in rec.her2_tiers for tier in patient.her2_tiers):
         return None
     if patient.her2_pending and any(tier in rec.her2_tiers for tier in patient.her2_tiers):
         possible = " or ".join(patient.her2_tiers)
-        return (
-            f"waits for ISH: written for HER2 {wanted} (CSCO); IHC {her2.ihc_score} may be {possible} until ISH is done"
-        )
-    loss = " after HER2 loss on a post-progression specimen" if her2.loss_after_therapy else ""
-    return f"needs HER2 {wanted} (CSCO); current HER2 is {her2.binary}, tier {her2.csco_tier}{loss}"
+        return f"waits for ISH: written for HER2 {wanted} (CSCO); IHC {patient.her2_ihc_score} may be {possible} until ISH is done"
+    loss = " after HER2 loss on a post-progression specimen" if patient.her2_loss_after_therapy else ""
+    return f"needs HER2 {wanted} (CSCO); current HER2 is {patient.her2_binary}, tier {patient.her2_csco_tier}{loss}"
 
 
 def _cps_reasons(rec: Recommendation, cps: float | None) -> list[str]:
@@ -97,12 +102,12 @@ def _claudin_reason(rec: Recommendation, percent: float | None) -> str | None:
     return None
 
 
-def ineligibility(rec: Recommendation, patient: PatientFacts, her2: Her2Status) -> list[str]:
+def ineligibility(rec: Recommendation, patient: PatientFacts) -> list[str]:
     """Why the patient does not meet a recommendation written for this line."""
     reasons: list[str] = []
     if rec.regions is not None and patient.region not in rec.regions:
         reasons.append(f"an option in {', '.join(rec.regions)} only; region is {patient.region}")
-    her2_reason = _her2_reason(rec, patient, her2)
+    her2_reason = _her2_reason(rec, patient)
     if her2_reason:
         reasons.append(her2_reason)
     reasons += _cps_reasons(rec, patient.pdl1_cps)
@@ -121,21 +126,34 @@ def ineligibility(rec: Recommendation, patient: PatientFacts, her2: Her2Status) 
     return reasons
 
 
-def applicable_contraindications(
-    drugs: Sequence[str], case: Case, rules: Sequence[Contraindication], ild_history: bool
-) -> list[Contraindication]:
-    """The contraindication entries that hold for this patient and these drugs.
+@dataclass(frozen=True)
+class ContraindicationFacts:
+    """What the contraindication rules read of a patient (their conditions are a closed
+    vocabulary): the engine's ILD reading (the case's flag, or an ILD event in the case),
+    heart failure and the LVEF. Hashable, so results can be kept by it."""
 
-    ``ild_history`` is the engine's reading: the case's flag, or an ILD event in the case.
-    """
+    ild_history: bool
+    heart_failure: bool
+    lvef_percent: float | None
+
+
+def contraindication_facts(case: Case, ild_history: bool) -> ContraindicationFacts:
+    comorbidities = case.comorbidities
+    return ContraindicationFacts(ild_history, bool(comorbidities.heart_failure), comorbidities.lvef_percent)
+
+
+def applicable_contraindications(
+    drugs: Sequence[str], facts: ContraindicationFacts, rules: Sequence[Contraindication]
+) -> list[Contraindication]:
+    """The contraindication entries that hold for this patient and these drugs."""
     held: list[Contraindication] = []
-    lvef = case.comorbidities.lvef_percent
+    lvef = facts.lvef_percent
     for rule in rules:
         if rule.drug not in drugs:
             continue
         if (
-            (rule.condition == "ild_history" and ild_history)
-            or (rule.condition == "heart_failure" and case.comorbidities.heart_failure)
+            (rule.condition == "ild_history" and facts.ild_history)
+            or (rule.condition == "heart_failure" and facts.heart_failure)
             or (
                 rule.condition == "lvef_below"
                 and lvef is not None

@@ -44,7 +44,7 @@ from her2gc.service.cds.cards import (
 )
 from her2gc.service.cds.models import Action, Card, Suggestion
 from her2gc.service.fhir_bridge import resources_of
-from her2gc.therapy.eligibility import applicable_contraindications, matching_tiers
+from her2gc.therapy.eligibility import applicable_contraindications, contraindication_facts, matching_tiers
 
 Indicator = Literal["info", "warning", "critical"]
 WEIGHT = {"info": 0, "warning": 1, "critical": 2}
@@ -205,7 +205,8 @@ def ladder_findings(draft: DraftDrug, case: Case, kb: KnowledgeBase) -> list[Fin
 def contraindication_findings(draft: DraftDrug, case: Case, kb: KnowledgeBase) -> list[Finding]:
     findings: list[Finding] = []
     ild_history = read_case_consistency(case).ild_history  # the flag, or an ILD event in the case
-    for rule in applicable_contraindications([draft.inn], case, kb.contraindications, ild_history):
+    facts = contraindication_facts(case, ild_history)
+    for rule in applicable_contraindications([draft.inn], facts, kb.contraindications):
         flag = "" if rule.confirmed else " [unconfirmed]"
         indicator: Indicator = "critical" if rule.action == "exclude" else "warning"
         findings.append(
