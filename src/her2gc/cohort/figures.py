@@ -4,7 +4,7 @@ Drawing a figure (matplotlib text layout) costs a tenth to a third of a second, 
 page has one to a few dozen; estimating the survival curves (lifelines) costs about as
 much again, most of it importing. :class:`Figures` forks its workers before the page is
 read from the run's database, hands each figure to them as soon as its data is known and
-puts a placeholder in the page, so the figures are drawn while the page goes on
+puts a marker in the page where the figure goes, so the figures are drawn while the page goes on
 (importing lifelines and estimating the curves); :meth:`Figures.fill` puts each figure's
 SVG in its place at the end. Each figure is a pure function of its data, so the page's
 bytes are the same with or without workers.
@@ -26,7 +26,7 @@ def _warm() -> None:
 
 
 class Figures:
-    """Figures by placeholder: drawn in ``workers`` forked processes (2 or more), else here."""
+    """Figures by their place in the page: drawn in ``workers`` forked processes (2 or more), else here."""
 
     def __init__(self, workers: int) -> None:
         self._drawn: list[Future[str] | str] = []
@@ -37,7 +37,7 @@ class Figures:
                 self._pool.submit(_warm)
 
     def draw(self, function: Callable[..., str], *args: Any, **kwargs: Any) -> str:
-        """A placeholder for ``function(*args, **kwargs)``'s SVG, drawn now or by a worker."""
+        """The place in the page of ``function(*args, **kwargs)``'s SVG, drawn now or by a worker."""
         mark = MARK.format(len(self._drawn))
         self._drawn.append(
             function(*args, **kwargs) if self._pool is None else self._pool.submit(function, *args, **kwargs)
@@ -45,7 +45,7 @@ class Figures:
         return mark
 
     def fill(self, page: str) -> str:
-        """``page`` with every placeholder replaced by its figure."""
+        """``page`` with each such place filled with its figure."""
         for index, drawn in enumerate(self._drawn):
             page = page.replace(MARK.format(index), drawn if isinstance(drawn, str) else drawn.result(), 1)
         return page
