@@ -22,7 +22,7 @@ def main() -> int:
         print(f"TCGA STAD data not found at {TCGA}; nothing measured")
         return 0
     from her2gc.kb.loader import load_kb
-    from her2gc.model import _screened, annotated_model
+    from her2gc.model import _profile_section, annotated_model
     from her2gc.runtime import Runtime
 
     kb = load_kb()
@@ -35,7 +35,7 @@ def main() -> int:
     for profile in profiles.values():
         rows = sorted(model.screen_profile(profile), key=lambda r: (-r.score, len(r.drugs), list(r.drugs)))
         before[tuple(r.drugs for r in rows[:5])] += 1
-        section = _screened(model, tuple(sorted(profile)), 5, kb, runtime)
+        section = _profile_section(tuple(sorted(profile)), 5, kb, runtime)
         listed = [*section.predictions, *section.predicted_losses]
         after[tuple(tuple(p["drugs"]) for p in listed)] += 1
         summaries[(section.summary or "").split(" (e.g.")[0].split(": ")[0]] += 1
