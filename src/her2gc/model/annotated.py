@@ -9,13 +9,15 @@ things up and runs the analysis.
 
 from __future__ import annotations
 
-import concurrent.futures
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from her2gc.errors import KnowledgeBaseError, UnknownEntityError
 from her2gc.kb.schema_model import ModelAnnotations
+from her2gc.model.alterations import AlterationMap, Normaliser
 from her2gc.network.bnet import LogicalModel, load_bnet
-from her2gc.network.engine import Lru, SolverCache, trap_space_attractors
+from her2gc.network.engine import SolverCache, trap_space_attractors
+from her2gc.network.lru import Lru
 from her2gc.network.results import Prediction, ScreenResult
 from her2gc.network.screen import (
     ScreenSetup,
@@ -27,8 +29,8 @@ from her2gc.network.screen import (
     run_screen,
 )
 
-_P95_NAMES = {"p95her2", "p95-her2", "p95"}
-Normaliser = Callable[[str], str]
+if TYPE_CHECKING:
+    import concurrent.futures
 
 
 def _check_against_model(model: LogicalModel, notes: ModelAnnotations) -> None:
@@ -45,10 +47,6 @@ def _check_against_model(model: LogicalModel, notes: ModelAnnotations) -> None:
             raise KnowledgeBaseError(
                 f"model.yaml: node {node.id}: an initial value is required for inputs and only for them"
             )
-
-
-def _folded_gene(gene: str) -> str:
-    return gene.strip().upper()
 
 
 def _folded_drug(drug: str) -> str:
@@ -78,13 +76,9 @@ class AnnotatedModel:
         self.model = model
         self.annotations = annotations
         self.cache = cache or SolverCache()
-        self._gene_name = gene_name
         self._drug_name = drug_name
-        self.alterations: dict[tuple[str, str], dict[str, int]] = {
-            (entry.gene, kind): {p.node: p.value for p in entry.perturbations}
-            for entry in annotations.alterations
-            for kind in entry.kinds
-        }
+        self.alteration_map = AlterationMap(annotations, gene_name)
+        self.alterations = self.alteration_map.table
         self.panel: dict[str, dict[str, int]] = {
             entry.drug: {p.node: p.value for p in entry.perturbations} for entry in annotations.drugs
         }
@@ -101,14 +95,6 @@ class AnnotatedModel:
         ids |= {s for a in notes.alterations for s in a.sources}
         return tuple(sorted(ids))
 
-    def _gene(self, gene: str) -> str:
-        if self._gene_name is not None:
-            try:
-                return self._gene_name(gene)
-            except ValueError:  # unknown to the vocabulary: reported with the model's own list
-                pass
-        return _folded_gene(gene)
-
     def _drug(self, drug: str) -> str:
         if self._drug_name is not None:
             try:
@@ -119,34 +105,15 @@ class AnnotatedModel:
 
     def normalise_alteration(self, gene: str, kind: str) -> tuple[str, str]:
         """HGNC symbol and kind; ``p95HER2`` as a gene name means ERBB2 kind ``p95``."""
-        if gene.strip().lower() in _P95_NAMES:
-            return "ERBB2", "p95"
-        return self._gene(gene), kind.strip().lower()
+        return self.alteration_map.normalise(gene, kind)
 
     def maps_alteration(self, gene: str, kind: str) -> bool:
         """Whether the model represents this alteration."""
-        return self.normalise_alteration(gene, kind) in self.alterations
+        return self.alteration_map.maps(gene, kind)
 
     def alteration_perturbations(self, alterations: Sequence[tuple[str, str]]) -> dict[str, int]:
-        """Node settings for a profile. Conflicts resolve to off: a loss (of HER2's
-        binding domain, of a suppressor) dominates the gain of the same node."""
-        table = self.alterations
-        merged: dict[str, int] = {}
-        for gene, kind in alterations:
-            key = self.normalise_alteration(gene, kind)
-            if key not in table:
-                genes = sorted({g for g, _ in table})
-                if key[0] not in genes:
-                    raise UnknownEntityError(
-                        f"alteration {gene}:{kind}: gene {key[0]} is not in the mechanistic model (known: {', '.join(genes)})"
-                    )
-                kinds = sorted(k for g, k in table if g == key[0])
-                raise UnknownEntityError(
-                    f"alteration {gene}:{kind}: kind {key[1]!r} is not mapped for {key[0]} (mapped: {', '.join(kinds)})"
-                )
-            for node, value in table[key].items():
-                merged[node] = min(value, merged.get(node, value))
-        return merged
+        """Node settings for a profile (see :meth:`AlterationMap.perturbations`)."""
+        return self.alteration_map.perturbations(alterations)
 
     def resolve_drugs(self, drugs: Sequence[str]) -> tuple[str, ...]:
         """Normalised drug names; an unknown drug is an error naming the panel."""

@@ -25,9 +25,7 @@ oscillates / is free inside the attractor).
 
 from __future__ import annotations
 
-import concurrent.futures
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,8 +34,11 @@ from typing import TYPE_CHECKING
 from her2gc.errors import ComputationLimitError, InputError
 from her2gc.network.bitwise import BitModel, percolate_batch
 from her2gc.network.expr import Kleene, kleene_function, to_text
+from her2gc.network.lru import Lru
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from her2gc.network.bnet import LogicalModel
     from her2gc.network.trapspaces import Transition, TrapSpaceProgram
 
@@ -47,29 +48,6 @@ if TYPE_CHECKING:
 
 Attractor = Mapping[str, int | None]
 DEFAULT_CACHE_SIZE = 65536
-
-
-class Lru:
-    """A small thread-safe LRU map (in memory only: no pickled caches)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[object, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: object) -> object | None:
-        with self.lock:
-            if key not in self.items:
-                return None
-            self.items.move_to_end(key)
-            return self.items[key]
-
-    def put(self, key: object, value: object) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
 
 
 class SolverCache:
@@ -245,6 +223,8 @@ def prefetch(
     executor, or for a small batch, nothing is done here (the screen solves as it
     goes): the caller owns concurrency. Raises ``TimeoutError`` past ``timeout_s``.
     """
+    import concurrent.futures  # here: a stored screen is read without it
+
     _percolate_all(model, fixed_sets, cache)
     pending: dict[tuple[str, frozenset[tuple[str, int]]], dict[str, int]] = {}
     for fixed in fixed_sets:

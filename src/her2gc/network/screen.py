@@ -12,19 +12,21 @@ proper subset (the best single drug for a pair).
 
 from __future__ import annotations
 
-import concurrent.futures
 import itertools
 import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from her2gc.errors import ComputationLimitError, InputError
 from her2gc.network.bitwise import percolate_batch
 from her2gc.network.bnet import LogicalModel
 from her2gc.network.engine import SolverCache, check_nodes, prefetch, trap_space_attractors
 from her2gc.network.results import Response, ScreenResult
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 Attractors = tuple[Mapping[str, int | None], ...]
 

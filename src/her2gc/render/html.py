@@ -104,7 +104,7 @@ def cached_figures(report: Report, case: Case, kb: KnowledgeBase | None, runtime
     """:func:`report_figures`, kept in the runtime for the same inputs (the same case submitted again)."""
     if runtime is None:
         return report_figures(report, case, kb)
-    from her2gc.network.engine import Lru
+    from her2gc.network.lru import Lru
 
     cache = runtime.singleton(FIGURES_KEY, lambda: Lru(FIGURE_CACHE_SIZE))
     key = _figures_key(report, case, kb)
