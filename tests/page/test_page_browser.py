@@ -19,6 +19,7 @@ from page_helpers import EXAMPLE, axe_script
 
 pytest.importorskip("selenium", reason="selenium is not installed (the test extra)")
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -40,6 +41,23 @@ def full_page_screenshot(driver: Any, path: Path) -> Path:
     return path
 
 
+def _left(page: Any) -> Any:
+    """A wait condition: the browser has left the document ``page`` (its root element) belongs to.
+
+    Selenium's ``staleness_of`` expects a stale-element error; while the old document is being
+    unloaded, chromedriver may answer any element call with another one ("Node with given id
+    does not belong to the document"), which means the same."""
+
+    def left(_driver: Any) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale element, or the node's document is being replaced
+            return True
+        return False
+
+    return left
+
+
 def _open_form(driver: Any, base: str) -> None:
     driver.get(base + "/")
     WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "case-file")))
@@ -48,8 +66,10 @@ def _open_form(driver: Any, base: str) -> None:
 def _submit(driver: Any) -> None:
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 60).until(expected_conditions.presence_of_element_located((By.TAG_NAME, "main")))
+    WebDriverWait(driver, 60).until(_left(page))
+    WebDriverWait(driver, 60, ignored_exceptions=(WebDriverException,)).until(
+        expected_conditions.presence_of_element_located((By.TAG_NAME, "main"))
+    )
 
 
 def _meta_line(driver: Any) -> str:
@@ -138,8 +158,10 @@ def test_paste_and_choose_the_region_by_keyboard_then_switch_it(browser, server,
     assert browser.switch_to.active_element.tag_name == "button"
     page = browser.find_element(By.TAG_NAME, "html")
     _press(browser, Keys.ENTER)
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
-    WebDriverWait(browser, 60).until(expected_conditions.presence_of_element_located((By.TAG_NAME, "main")))
+    WebDriverWait(browser, 60).until(_left(page))
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(
+        expected_conditions.presence_of_element_located((By.TAG_NAME, "main"))
+    )
     assert "region EU" in _meta_line(browser)
     assert "Approval (EU)" in [th.text for th in browser.find_elements(By.CSS_SELECTOR, "main table th")]
     full_page_screenshot(browser, screenshots / "report-pasted-EU.png")
