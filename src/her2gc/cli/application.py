@@ -16,6 +16,7 @@ import typer
 
 from her2gc.cli.evaluate import evaluate
 from her2gc.cli.fhir import fhir_app
+from her2gc.cli.invocation import Invocation
 from her2gc.cli.kb import kb_app
 from her2gc.cli.model import model_app
 from her2gc.cli.sequencing import annotate_command
@@ -50,10 +51,11 @@ def _usage_line(exc: Exception) -> str:
     return f"her2gc: error: {message} (see '{command} --help')"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning errors into one line and an exit code."""
+def main(argv: list[str] | None = None, *, owns_process: bool = False) -> int:
+    """Entry point: run the app, turning errors into one line and an exit code
+    (``owns_process``: started by the console script, see :class:`Invocation`)."""
     try:
-        result = app(args=argv, prog_name="her2gc", standalone_mode=False)
+        result = app(args=argv, prog_name="her2gc", standalone_mode=False, obj=Invocation(owns_process))
     except Her2gcError as exc:
         sys.stderr.write(f"her2gc: error: {exc.one_line()}\n")
         return exc.exit_code
@@ -87,7 +89,7 @@ def run() -> NoReturn:
     (about 80 ms of a 0.55 s ``her2gc evaluate`` on the project machine); exit handlers
     still run. Tests and embedding code call ``main``, which leaves the collector alone.
     """
-    code = main()
+    code = main(owns_process=True)
     sys.stdout.flush()
     gc.freeze()
     sys.exit(code)

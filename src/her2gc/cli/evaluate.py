@@ -67,10 +67,11 @@ def evaluate(
     ] = None,
 ) -> None:
     """One case (or FHIR R4 Bundle) in, one report out."""
-    from her2gc._gc import long_lived
+    from her2gc._gc import gc_paused, long_lived
+    from her2gc.cli.invocation import owns_process
 
     # The steps' schema classes and the knowledge base live as long as the process.
-    with long_lived():
+    with long_lived() if owns_process(ctx.obj) else gc_paused():
         from her2gc.cli.fhir import read_evaluation_input, render_output
         from her2gc.engine import EvaluationOptions
         from her2gc.engine import evaluate as run_evaluation
