@@ -116,6 +116,28 @@ def test_dask_local_cluster_gives_the_same_bytes(
     )
 
 
+def test_a_dask_run_keeps_a_short_message_log(tmp_path: Path, no_dask_warnings: None) -> None:
+    """Dask keeps each connection's recent messages (1,000 by default); a partition of cases is
+    one of them, so the run's process would keep about 1 MB per partition it sent."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    from her2gc.cohort.executors import DASK_LOG_LENGTH, DaskCluster
+    from her2gc.engine import EvaluationOptions
+    from support import kb
+
+    setting = "distributed.admin.low-level-log-length"
+    before = dask.config.get(setting)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        executor = DaskCluster(cluster.scheduler_address, kb(), EvaluationOptions(), (), tmp_path)
+        try:
+            assert executor.client.scheduler_comm.recent_message_log.maxlen == DASK_LOG_LENGTH < before
+        finally:
+            executor.close()
+    assert dask.config.get(setting) == before
+
+
 def _partitions_done(outdir: Path) -> int:
     folder = outdir / ".partitions"
     return sum(1 for p in folder.iterdir() if p.is_dir() and p.name.startswith("p")) if folder.is_dir() else 0

@@ -34,6 +34,8 @@ from her2gc.kb.base import KnowledgeBase
 from her2gc.runtime import Runtime
 
 IN_FLIGHT_PER_WORKER = 2
+# Messages a Dask connection keeps for debugging (see DaskCluster).
+DASK_LOG_LENGTH = 32
 
 
 class Executor(Protocol):
@@ -225,29 +227,39 @@ class DaskCluster:
         self.screens = screens_folder() if local else None
         self.checkpoint = checkpoint if local else None
         try:
+            import dask
             import distributed
         except ImportError:
             raise InputError("--dask: Dask is not installed (pip install 'her2gc[cohort]')") from None
+        if local:
+            count = spec.removeprefix("local:")
+            if not count.isdigit() or int(count) < 1:
+                raise InputError(f"--dask: '{spec}' is not local:N with N a number of workers (e.g. local:2)")
+        # Dask keeps the last messages of each connection for debugging (1,000 by default, each
+        # under 1 MB): a partition's cases are such a message, so the run's process would keep
+        # about 1 MB per partition sent. A short log keeps it bounded; restored by close().
+        self._log_length: Any = dask.config.set({"distributed.admin.low-level-log-length": DASK_LOG_LENGTH})
         # distributed is only partly typed: its handles are used as Any.
         client_class: Any = distributed.Client
         cluster_class: Any = distributed.LocalCluster
         self.cluster: Any = None
         self.client: Any = None
-        if spec.startswith("local:"):
-            count = spec.removeprefix("local:")
-            if not count.isdigit() or int(count) < 1:
-                raise InputError(f"--dask: '{spec}' is not local:N with N a number of workers (e.g. local:2)")
-            self.cluster = cluster_class(
-                n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-            )
-            self.client = client_class(self.cluster)
-        else:
-            try:
+        try:
+            if local:
+                self.cluster = cluster_class(
+                    n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+                )
+                self.client = client_class(self.cluster)
+            else:
                 self.client = client_class(spec, timeout="10s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError(
-                    f"--dask: cannot connect to the scheduler at {spec} ({' '.join(str(exc).split())[:120]})"
-                ) from None
+        except (OSError, TimeoutError, ValueError) as exc:
+            self.close()
+            raise InputError(
+                f"--dask: cannot connect to the scheduler at {spec} ({' '.join(str(exc).split())[:120]})"
+            ) from None
+        except BaseException:
+            self.close()
+            raise
         self._check_workers(spec)
         self.workers = len(self.client.scheduler_info()["workers"])
         self.description = f"dask {spec}, {self.workers} workers"
@@ -287,9 +299,11 @@ class DaskCluster:
         yield from _bounded(submit, partitions, self.workers * IN_FLIGHT_PER_WORKER, _dask_first_completed)
 
     def close(self) -> None:
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        self._log_length.__exit__(None, None, None)
 
 
 def _dask_first_completed(pending: set[Any]) -> tuple[list[PartitionResult], set[Any]]:
