@@ -30,12 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -108,41 +103,23 @@ async def asgi(folder: Path, runs: int) -> list[str]:
             return await series(client, "asgi", runs)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def server(folder: Path, runs: int) -> list[str]:
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")]),
-        HER2GC_DATABASE_URL=f"sqlite:///{folder / 'server.sqlite3'}",
-        HER2GC_SECRET_FILE=str(folder / "secret"),
-        HER2GC_RATE_LIMIT="0",
-    )
-    command = [sys.executable, "-m", "her2gc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", "1", "--log-level", "warning"]
-    with open(folder / "server.log", "ab") as log:
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    base = f"http://127.0.0.1:{port}"
+    from her2gc.service.loopback import ServerDidNotStart, start
+
+    settings = {
+        "HER2GC_DATABASE_URL": f"sqlite:///{folder / 'server.sqlite3'}",
+        "HER2GC_SECRET_FILE": str(folder / "secret"),
+        "HER2GC_RATE_LIMIT": "0",
+    }
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"her2gc serve did not start: {(folder / 'server.log').read_text()[-1500:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        running = start(folder, settings, source=REPO / "src", timeout_s=120)
+    except ServerDidNotStart as problem:
+        raise SystemExit(str(problem)) from None
+    try:
+        async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as client:
             return await series(client, "server", runs)
     finally:
-        os.kill(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        running.stop(timeout_s=30)
 
 
 def anchor(folder: Path, runs: int) -> str:

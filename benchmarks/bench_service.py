@@ -26,8 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +39,8 @@ import httpx
 import jwt
 import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from her2gc.service.loopback import LoopbackServer, ServerDidNotStart, start
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "her2_positive_second_line.yaml"
@@ -88,12 +88,6 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def write_keys(folder: Path) -> ec.EllipticCurvePrivateKey:
     key = ec.generate_private_key(ec.SECP384R1())
     jwk = json.loads(jwt.algorithms.ECAlgorithm(jwt.algorithms.ECAlgorithm.SHA384).to_jwk(key.public_key()))
@@ -102,52 +96,20 @@ def write_keys(folder: Path) -> ec.EllipticCurvePrivateKey:
     return key
 
 
-def start_server(folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")]),
-        HER2GC_DATABASE_URL=f"sqlite:///{folder / f'audit-{workers}.sqlite3'}",
-        HER2GC_SECRET_FILE=str(folder / "secret"),
-        HER2GC_API_TOKENS=str(folder / "tokens"),
-        HER2GC_CDS_JWKS=str(folder / "jwks.json"),
-        HER2GC_CDS_ISSUERS=ISSUER,
-        HER2GC_RATE_LIMIT="0",  # one client sends everything: the per-token limit would measure itself
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "her2gc.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
-    with open(folder / f"server-{workers}.log", "ab") as log:
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + 120
-    ready = 0
-    while time.monotonic() < deadline and ready < workers * 3:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited: {(folder / f'server-{workers}.log').read_text()[-1500:]}")
-        try:
-            ready += httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    return server, port
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)  # the server's own process group: the supervisor and its workers
+def start_server(folder: Path, workers: int) -> LoopbackServer:
+    """A real ``her2gc serve`` with ``workers`` workers, ready once each has had time to answer."""
+    settings = {
+        "HER2GC_DATABASE_URL": f"sqlite:///{folder / f'audit-{workers}.sqlite3'}",
+        "HER2GC_SECRET_FILE": str(folder / "secret"),
+        "HER2GC_API_TOKENS": str(folder / "tokens"),
+        "HER2GC_CDS_JWKS": str(folder / "jwks.json"),
+        "HER2GC_CDS_ISSUERS": ISSUER,
+        "HER2GC_RATE_LIMIT": "0",  # one client sends everything: the per-token limit would measure itself
+    }
     try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+        return start(folder, settings, workers=workers, healthy_answers=workers * 3, timeout_s=120, source=REPO / "src")
+    except ServerDidNotStart as problem:
+        raise SystemExit(str(problem)) from None
 
 
 async def run_load(
@@ -239,8 +201,8 @@ def main() -> None:
         folder = Path(tmp)
         key = write_keys(folder)
         for workers in [int(w) for w in args.workers.split(",")]:
-            server, port = start_server(folder, workers)
-            base = f"http://127.0.0.1:{port}"
+            server = start_server(folder, workers)
+            base = server.base_url
             try:
                 asyncio.run(run_load(evaluate_requests(case, args.warmup), base, min(args.concurrency, 20), 60))
                 asyncio.run(run_load(cds_requests(case, args.warmup, key, base), base, min(args.concurrency, 20), 60))
@@ -248,16 +210,16 @@ def main() -> None:
                     ("POST /v1/evaluate", evaluate_requests(case, args.requests)),
                     ("CDS patient-view", cds_requests(case, args.requests, key, base)),
                 ):
-                    server_before, client_before = process_tree_cpu(server.pid), time.process_time()
+                    server_before, client_before = process_tree_cpu(server.process.pid), time.process_time()
                     latencies, errors, seconds = asyncio.run(run_load(batch, base, args.concurrency, args.max_seconds))
                     server_cpu, client_cpu = (
-                        process_tree_cpu(server.pid) - server_before,
+                        process_tree_cpu(server.process.pid) - server_before,
                         time.process_time() - client_before,
                     )
                     results.append(Result(name, workers, latencies, errors, seconds, server_cpu, client_cpu))
             finally:
-                stop_server(server)
-                log = (folder / f"server-{workers}.log").read_text(errors="replace")
+                server.stop(timeout_s=30)
+                log = server.log.read_text(errors="replace")
                 if "ERROR" in log or "Traceback" in log:
                     print(f"workers {workers}: the server logged errors:\n{log[-12000:]}", file=sys.stderr)
             verify = subprocess.run(

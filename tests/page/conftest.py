@@ -11,75 +11,35 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from page_helpers import REPO
 
+if TYPE_CHECKING:
+    from her2gc.service.loopback import LoopbackServer
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    httpx = pytest.importorskip("httpx")
+def _start_server(folder: Path) -> LoopbackServer:
+    pytest.importorskip("httpx")
     pytest.importorskip("fastapi", reason="the service extra is not installed (pip install 'her2gc[service]')")
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")]),
-        HER2GC_DATABASE_URL=f"sqlite:///{folder / 'audit.sqlite3'}",
-        HER2GC_SECRET_FILE=str(folder / "secret"),
-        HER2GC_RATE_LIMIT="0",
-    )
-    command = [sys.executable, "-m", "her2gc.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", "1", "--log-level", "warning"]
-    log_path = folder / "server.log"
-    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"her2gc serve exited with {server.returncode}: {log_path.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    _stop(server)
-    pytest.fail("her2gc serve did not answer /healthz within 90 s")
+    from support import loopback_server
 
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.kill(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(server.pid, signal.SIGKILL)
-            server.wait()
+    return loopback_server(folder)
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a real ``her2gc serve`` (one worker) for the whole session."""
-    process, base = _start_server(tmp_path_factory.mktemp("page-server"))
+    server = _start_server(tmp_path_factory.mktemp("page-server"))
     try:
-        yield base
+        yield server.base_url
     finally:
-        _stop(process)
+        server.stop()
 
 
 def _chromium() -> str | None:

@@ -12,15 +12,15 @@ import hashlib
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from service_helpers import REPO, example_case
+from service_helpers import example_case
+
+from her2gc.service.loopback import LoopbackServer
+from support import loopback_server
 
 httpx = pytest.importorskip("httpx")
 
@@ -29,68 +29,15 @@ MAX_REQUESTS = 400
 LOAD_SECONDS = 20.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")]),
-        HER2GC_DATABASE_URL=f"sqlite:///{folder / 'audit.sqlite3'}",
-        HER2GC_SECRET_FILE=str(folder / "secret"),
-        HER2GC_API_TOKENS=str(folder / "tokens"),
-        HER2GC_RATE_LIMIT="0",
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "her2gc.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-    ]
-    with open(folder / f"server-{port}.log", "ab") as log:  # the child keeps its own copy of the descriptor
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(
-                f"her2gc serve exited with {server.returncode}: {(folder / f'server-{port}.log').read_text()[-2000:]}"
-            )
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    pytest.fail("her2gc serve did not answer /healthz within 90 s")
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.kill(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(server.pid, signal.SIGKILL)
-            server.wait()
+def _start(folder: Path) -> LoopbackServer:
+    return loopback_server(folder, HER2GC_API_TOKENS=str(folder / "tokens"))
 
 
 def test_kill_9_during_load_loses_no_acknowledged_row(tmp_path):
     from her2gc.service.audit import audit_table, feedback_table, make_engine, verify_chain
 
     (tmp_path / "tokens").write_text(TOKEN + "\n")
-    port = _free_port()
-    server = _start(tmp_path, port)
+    server = _start(tmp_path)
     acknowledged: dict[int, str] = {}
     feedback_cards: set[str] = set()
     lock = threading.Lock()
@@ -100,7 +47,7 @@ def test_kill_9_during_load_loses_no_acknowledged_row(tmp_path):
     def load(worker: int) -> None:
         nonlocal sent
         headers = {"Authorization": f"Bearer {TOKEN}"}
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
             for index in range(MAX_REQUESTS):
                 with lock:
                     if stop.is_set() or sent >= MAX_REQUESTS:
@@ -131,14 +78,14 @@ def test_kill_9_during_load_loses_no_acknowledged_row(tmp_path):
         thread.start()
     while time.monotonic() - started < LOAD_SECONDS and len(acknowledged) < 60:
         time.sleep(0.05)
-    os.kill(server.pid, signal.SIGKILL)
-    server.wait()
+    os.kill(server.process.pid, signal.SIGKILL)  # by its process id, in the middle of the load
+    server.process.wait()
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
     assert len(acknowledged) >= 10, "too few requests were answered before the kill to test anything"
 
-    restarted = _start(tmp_path, _free_port())
+    restarted = _start(tmp_path)
     try:
         engine = make_engine(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
         result = verify_chain(engine)
@@ -157,7 +104,7 @@ def test_kill_9_during_load_loses_no_acknowledged_row(tmp_path):
             assert stored.get(seq) == digest, f"acknowledged row {seq} missing or changed after the restart"
         assert feedback_cards <= cards
         after = httpx.post(
-            f"http://127.0.0.1:{restarted.args[restarted.args.index('--port') + 1]}/v1/evaluate?model=false",
+            f"{restarted.base_url}/v1/evaluate?model=false",
             json=example_case(),
             headers={"Authorization": f"Bearer {TOKEN}"},
             timeout=30,
@@ -165,4 +112,11 @@ def test_kill_9_during_load_loses_no_acknowledged_row(tmp_path):
         assert after.status_code == 200 and int(after.headers["x-her2gc-audit"]) == result.head_seq + 1
         assert verify_chain(engine).ok
     finally:
-        _stop(restarted)
+        restarted.stop()
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path):
+    from her2gc.service.loopback import ServerDidNotStart, start
+
+    with pytest.raises(ServerDidNotStart, match=r"exited with 2: .*--workers"):
+        start(tmp_path, {}, workers=0, source=REPO / "src")
