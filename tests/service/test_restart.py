@@ -119,4 +119,4 @@ def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path):
     from her2gc.service.loopback import ServerDidNotStart, start
 
     with pytest.raises(ServerDidNotStart, match=r"exited with 2: .*--workers"):
-        start(tmp_path, {}, workers=0, source=REPO / "src")
+        start(tmp_path, {}, workers=0, source=Path(__file__).resolve().parents[2] / "src")
