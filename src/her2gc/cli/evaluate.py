@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from her2gc.cli.options import FhirServer, FhirToken, PatientId, write_text
 from her2gc.errors import InputError
 
 if TYPE_CHECKING:
     from her2gc.runtime import Runtime
-
-
-def write_output(text: str, output: Path | None) -> None:
-    """The rendered report to stdout, or to ``output``."""
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write ({exc.strerror or exc})") from None
 
 
 def command_line_runtime() -> Runtime:
@@ -57,14 +46,9 @@ def evaluate(
         bool, typer.Option(help="also count >= 6 HER2 signals per cell as ISH-amplified (unconfirmed rule)")
     ] = False,
     model: Annotated[bool, typer.Option("--model/--no-model", help="add mechanistic-model hypotheses")] = True,
-    fhir_server: Annotated[
-        str | None, typer.Option("--fhir-server", help="FHIR R4 server base URL to read the patient from")
-    ] = None,
-    patient: Annotated[str | None, typer.Option(help="Patient id on --fhir-server")] = None,
-    fhir_token: Annotated[
-        str | None,
-        typer.Option("--fhir-token", envvar="HER2GC_FHIR_TOKEN", help="bearer token for --fhir-server"),
-    ] = None,
+    fhir_server: FhirServer = None,
+    patient: PatientId = None,
+    fhir_token: FhirToken = None,
 ) -> None:
     """One case (or FHIR R4 Bundle) in, one report out."""
     from her2gc._gc import gc_paused, long_lived
@@ -111,4 +95,4 @@ def evaluate(
         region=region.upper() if region else None, ish_signals_rule=ish_signals_rule, with_model=model
     )
     report = run_evaluation(case, kb, options, runtime=command_line_runtime(), read_accounts=read_accounts)
-    write_output(render_output(report, case, output_format, kb, mapping_warnings), output)
+    write_text(render_output(report, case, output_format, kb, mapping_warnings), output)

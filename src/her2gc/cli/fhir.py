@@ -9,12 +9,12 @@ report's ``warnings``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from her2gc.cli.options import FhirServer, FhirToken, PatientId, write_text
 from her2gc.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 fhir_app = typer.Typer(
     no_args_is_help=True, help="FHIR R4: map a patient's Bundle (or a FHIR server's record) to a case file."
 )
-
-TOKEN_HELP = "bearer token for --fhir-server (or set HER2GC_FHIR_TOKEN)"
 
 
 def fhir_codes_of(kb: KnowledgeBase) -> FhirCodes:
@@ -121,11 +119,9 @@ def import_command(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="write the case file here (default stdout)")
     ] = None,
-    fhir_server: Annotated[
-        str | None, typer.Option("--fhir-server", help="FHIR R4 server base URL to read the patient from")
-    ] = None,
-    patient: Annotated[str | None, typer.Option(help="Patient id on --fhir-server")] = None,
-    fhir_token: Annotated[str | None, typer.Option("--fhir-token", envvar="HER2GC_FHIR_TOKEN", help=TOKEN_HELP)] = None,
+    fhir_server: FhirServer = None,
+    patient: PatientId = None,
+    fhir_token: FhirToken = None,
     region: Annotated[str | None, typer.Option(help="US | EU | CN | JP, written into the case")] = None,
 ) -> None:
     """Map a FHIR R4 Bundle to a case file (YAML) for a person to review."""
@@ -143,11 +139,4 @@ def import_command(
         data["region"] = region.upper()
     case_from_data(data, source, kb)  # the file written must be a valid case
     _echo_warnings(source, mapped.warnings, mapped.patient)
-    text = case_yaml(data, source, mapped.patient, mapped.warnings)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    write_text(case_yaml(data, source, mapped.patient, mapped.warnings), output)
