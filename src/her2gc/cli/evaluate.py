@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from her2gc.cli.options import FhirServer, FhirToken, PatientId, write_text
+from her2gc.cli.options import (
+    AmpThreshold,
+    CnaFile,
+    CnMethod,
+    FhirServer,
+    FhirToken,
+    GenomeBuild,
+    MafFile,
+    PatientId,
+    SegFile,
+    VcfFile,
+    write_text,
+)
 from her2gc.errors import InputError
 
 if TYPE_CHECKING:
@@ -33,15 +45,15 @@ def evaluate(
     region: Annotated[str | None, typer.Option(help="US | EU | CN | JP (overrides the case)")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text | json | html | fhir")] = "text",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="write the report here")] = None,
-    maf: Annotated[Path | None, typer.Option(help="MAF to merge into the case's alterations")] = None,
-    vcf: Annotated[Path | None, typer.Option(help="annotated VCF (VEP CSQ or SnpEff ANN)")] = None,
-    cna: Annotated[Path | None, typer.Option(help="cBioPortal discrete CNA table")] = None,
-    seg: Annotated[Path | None, typer.Option(help="segmented copy number (.seg)")] = None,
+    maf: MafFile = None,
+    vcf: VcfFile = None,
+    cna: CnaFile = None,
+    seg: SegFile = None,
     ctdna: Annotated[Path | None, typer.Option(help="ctDNA timepoints (CSV)")] = None,
     sample: Annotated[str | None, typer.Option(help="sample id to take from multi-sample files")] = None,
-    build: Annotated[str, typer.Option(help="genome build of --seg: GRCh37 | GRCh38")] = "GRCh37",
-    cn_method: Annotated[str | None, typer.Option(help="segment calls: arm_relative (default) | fixed")] = None,
-    amp_threshold: Annotated[float | None, typer.Option(help="fixed method: amplified when log2 ratio >= this")] = None,
+    build: GenomeBuild = "GRCh37",
+    cn_method: CnMethod = None,
+    amp_threshold: AmpThreshold = None,
     ish_signals_rule: Annotated[
         bool, typer.Option(help="also count >= 6 HER2 signals per cell as ISH-amplified (unconfirmed rule)")
     ] = False,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from her2gc.cli.options import AmpThreshold, CnaFile, CnMethod, GenomeBuild, MafFile, SegFile, VcfFile
 from her2gc.errors import InputError
 
 if TYPE_CHECKING:
@@ -22,15 +23,13 @@ if TYPE_CHECKING:
 
 
 def annotate_command(
-    maf: Annotated[Path | None, typer.Option(help="MAF (GDC / cBioPortal), plain or .gz")] = None,
-    vcf: Annotated[Path | None, typer.Option(help="VCF annotated with VEP (CSQ) or SnpEff (ANN)")] = None,
-    cna: Annotated[Path | None, typer.Option(help="cBioPortal discrete CNA table (GISTIC -2..2)")] = None,
-    seg: Annotated[Path | None, typer.Option(help="segmented copy number (.seg, log2 ratio)")] = None,
-    build: Annotated[str, typer.Option(help="genome build of --seg: GRCh37 | GRCh38")] = "GRCh37",
-    cn_method: Annotated[str | None, typer.Option(help="segment calls: arm_relative (default) | fixed")] = None,
-    amp_threshold: Annotated[
-        float | None, typer.Option(help="fixed method: amplified when log2 ratio >= this (default 1.0)")
-    ] = None,
+    maf: MafFile = None,
+    vcf: VcfFile = None,
+    cna: CnaFile = None,
+    seg: SegFile = None,
+    build: GenomeBuild = "GRCh37",
+    cn_method: CnMethod = None,
+    amp_threshold: AmpThreshold = None,
     del_threshold: Annotated[
         float | None, typer.Option(help="fixed method: deleted when log2 ratio <= this (default -1.0)")
     ] = None,
