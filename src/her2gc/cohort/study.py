@@ -4,9 +4,10 @@ Clinical files give each patient's case fields (:mod:`her2gc.cohort.clinical`);
 ``data_mutations*``, ``data_cna*`` and ``*.seg`` files (plain or ``.gz``) give the
 alterations, read by the package's sequencing readers into Arrow tables, filtered to
 knowledge-base genes, resolved to patients and de-duplicated column-wise. A sample
-resolves to its patient through the sample file, else through its TCGA barcode
-(``TCGA-XX-XXXX-01A`` -> ``TCGA-XX-XXXX``), else when it is a patient id itself; samples
-that resolve to no clinical patient are counted, never merged into someone else.
+resolves to its patient through the sample file, else through the first three fields of
+its TCGA barcode (``TCGA-BR-8589-01A`` -> ``TCGA-BR-8589``), else when it is a patient id
+itself; samples that resolve to no clinical patient are counted, never merged into
+someone else.
 """
 
 from __future__ import annotations
