@@ -8,9 +8,7 @@ traceback reaches the user.
 
 from __future__ import annotations
 
-import gc
 import sys
-from typing import NoReturn
 
 import typer
 
@@ -79,17 +77,3 @@ def main(argv: list[str] | None = None, *, owns_process: bool = False) -> int:
     # Without standalone mode, click catches an exit requested inside a command
     # (typer.Exit, --help) and hands its code back as the return value.
     return result if isinstance(result, int) else 0
-
-
-def run() -> NoReturn:
-    """The ``her2gc`` console script: ``main``, then exit without collecting the heap.
-
-    Every output is written and closed by then. Freezing the garbage collector's objects
-    spares the interpreter's final collection of the knowledge base and the report models
-    (about 80 ms of a 0.55 s ``her2gc evaluate`` on the project machine); exit handlers
-    still run. Tests and embedding code call ``main``, which leaves the collector alone.
-    """
-    code = main(owns_process=True)
-    sys.stdout.flush()
-    gc.freeze()
-    sys.exit(code)
